@@ -1,0 +1,5 @@
+//! The `smppd` binary: parses the command line and hands over to [`smppd::cli`].
+
+fn main() -> std::process::ExitCode {
+    smppd::cli::main()
+}

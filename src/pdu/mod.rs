@@ -1,0 +1,1 @@
+//! (pdu: not built yet)

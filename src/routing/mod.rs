@@ -1,0 +1,1 @@
+//! (routing: not built yet)

@@ -1,0 +1,1 @@
+//! (text: not built yet)
