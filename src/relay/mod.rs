@@ -4,4 +4,5 @@
 //! to smppd's message id, record the final state in the store, build the client's receipt
 //! ([`receipt`]) → server registry → the account's receiver bind.
 
+pub mod carrier_ids;
 pub mod receipt;

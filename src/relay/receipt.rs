@@ -72,7 +72,11 @@ pub fn client_receipt(
 ) -> Result<DeliverSm, crate::pdu::FieldValueError> {
     let delivered = matches!(outcome.stat, ReceiptStat::Delivrd);
     let sub = format!("{:03}", target.segments.min(999));
-    let dlvrd = if delivered { sub.clone() } else { "000".to_owned() };
+    let dlvrd = if delivered {
+        sub.clone()
+    } else {
+        "000".to_owned()
+    };
     let text: String = target.text_prefix.chars().take(20).collect();
     let receipt = DeliveryReceipt {
         id: target.message_id.to_string(),
@@ -97,9 +101,10 @@ pub fn client_receipt(
         short_message: ShortMessage::new(Bytes::from(ascii_text(&receipt.format())))?,
         ..DeliverSm::default()
     };
-    pdu.tlvs.set(Tlv::ReceiptedMessageId(COctetString::new(Bytes::from(
-        target.message_id.to_string(),
-    ))?));
+    pdu.tlvs
+        .set(Tlv::ReceiptedMessageId(COctetString::new(Bytes::from(
+            target.message_id.to_string(),
+        ))?));
     if let Some(state) = outcome.stat.message_state() {
         pdu.tlvs.set(Tlv::MessageState(MessageState(state)));
     }
