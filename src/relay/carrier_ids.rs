@@ -69,9 +69,9 @@ impl<T> CarrierIdIndex<T> {
             .parked
             .remove(&key)
             .and_then(|(_, p)| p.slot.lock().take());
-        if waiting.is_none() {
-            self.ids.insert(key, part);
-        }
+        // Keep the mapping even when a receipt was waiting: an intermediate (ENROUTE)
+        // receipt may be followed by the final one.
+        self.ids.insert(key, part);
         waiting
     }
 
