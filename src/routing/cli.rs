@@ -1,0 +1,30 @@
+//! The routing side of `smppd` subcommands: plain functions returning the text to print, so the
+//! CLI stays a thin argument parser and these stay testable.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::prefix::PrefixTable;
+use super::prefix_gen::{table_from_csv, write_compact};
+
+/// `smppd gen-prefixes --from CSV --out FILE`: rebuilds the compact prefix table.
+pub fn gen_prefixes(from: &Path, out: &Path) -> Result<String, String> {
+    let started = Instant::now();
+    let csv = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let table = table_from_csv(&csv).map_err(|e| format!("{}: {e}", from.display()))?;
+    let source = from
+        .file_name()
+        .map_or_else(|| from.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let text = write_compact(&table, &source);
+    // Parse our own output back before replacing the shipped file with it.
+    PrefixTable::parse(&text).map_err(|e| format!("generated data does not parse: {e}"))?;
+    std::fs::write(out, &text).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(format!(
+        "wrote {}: {} prefixes in {} runs, {} bytes, in {:.0?}",
+        out.display(),
+        table.prefixes(),
+        table.runs(),
+        text.len(),
+        started.elapsed()
+    ))
+}
