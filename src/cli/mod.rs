@@ -37,7 +37,9 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Command::GenPrefixes { from, out } => report(crate::routing::cli::gen_prefixes(&from, &out)),
+        Command::GenPrefixes { from, out } => {
+            report(crate::routing::cli::gen_prefixes(&from, &out))
+        }
     }
 }
 

@@ -111,9 +111,37 @@ impl FromStr for Carrier {
 /// The 31 mainland provinces, autonomous regions and municipalities, by their standard short
 /// Chinese names, in the order of the compact prefix data's province codes (1–31; 0 = none).
 pub const PROVINCES: [&str; 31] = [
-    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
-    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川",
-    "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆",
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
 ];
 
 /// A mainland province by its short Chinese name (`广东`, `内蒙古` …); always one of [`PROVINCES`].
@@ -216,7 +244,10 @@ mod tests {
         assert_eq!(PROVINCES.len(), 31);
         assert_eq!("广东".parse::<Province>().unwrap().as_str(), "广东");
         assert_eq!("广东省".parse::<Province>().unwrap().as_str(), "广东");
-        assert_eq!("广西壮族自治区".parse::<Province>().unwrap().as_str(), "广西");
+        assert_eq!(
+            "广西壮族自治区".parse::<Province>().unwrap().as_str(),
+            "广西"
+        );
         assert_eq!("北京市".parse::<Province>().unwrap().as_str(), "北京");
         assert!("香港".parse::<Province>().is_err());
         assert!("广州".parse::<Province>().is_err());

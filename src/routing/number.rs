@@ -177,7 +177,8 @@ fn clean(input: &str) -> Result<(bool, String), NumberError> {
             }
             '+' | '＋' if digits.is_empty() && !plus => plus = true,
             '+' | '＋' => return Err(NumberError::MisplacedPlus { position }),
-            '-' | '.' | '(' | ')' | '－' | '．' | '（' | '）' | '‐' | '‑' | '–' | '—' => {}
+            '-' | '.' | '(' | ')' | '－' | '．' | '（' | '）' | '‐' | '‑' | '–' | '—' =>
+                {}
             c if c.is_whitespace() => {}
             c if c.is_alphabetic() => return Err(NumberError::Letter { ch: c, position }),
             c => return Err(NumberError::InvalidCharacter { ch: c, position }),
@@ -286,7 +287,10 @@ mod tests {
     #[test]
     fn international_numbers_get_their_country() {
         let n = normalize("+44 7911 123456").unwrap();
-        assert_eq!((n.e164.as_str(), n.national, n.country), ("+447911123456", None, "GB"));
+        assert_eq!(
+            (n.e164.as_str(), n.national, n.country),
+            ("+447911123456", None, "GB")
+        );
         assert_eq!(normalize("00852 9123 4567").unwrap().country, "HK");
         assert_eq!(normalize("+1 (416) 555-0123").unwrap().country, "CA");
         assert_eq!(normalize("+1 415 555 2671").unwrap().country, "US");
@@ -303,7 +307,10 @@ mod tests {
         assert_eq!(normalize(" - "), Err(NumberError::Empty));
         assert_eq!(
             normalize("138abc38000"),
-            Err(NumberError::Letter { ch: 'a', position: 3 })
+            Err(NumberError::Letter {
+                ch: 'a',
+                position: 3
+            })
         );
         assert!(matches!(
             normalize("138#0138000"),

@@ -8,7 +8,7 @@
 //! In memory a table is three parallel arrays over the runs (start, end, packed
 //! province/carrier byte) searched by binary search: about 9 bytes per run.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::carrier::{Carrier, Province, PROVINCES};
 use super::error::RoutingError;
@@ -44,9 +44,19 @@ pub struct PrefixTable {
 
 impl PrefixTable {
     /// The table compiled into smppd, parsed once on first use.
-    pub fn embedded() -> Result<&'static PrefixTable, &'static RoutingError> {
-        static TABLE: OnceLock<Result<PrefixTable, RoutingError>> = OnceLock::new();
-        TABLE.get_or_init(|| PrefixTable::parse(EMBEDDED)).as_ref()
+    ///
+    /// Cheap to call repeatedly: every caller shares one parsed table.
+    pub fn embedded() -> Result<Arc<PrefixTable>, &'static RoutingError> {
+        static TABLE: OnceLock<Result<Arc<PrefixTable>, RoutingError>> = OnceLock::new();
+        TABLE
+            .get_or_init(|| PrefixTable::parse(EMBEDDED).map(Arc::new))
+            .as_ref()
+            .cloned()
+    }
+
+    /// The compact text compiled into the binary (for `gen-prefixes` freshness checks).
+    pub fn embedded_text() -> &'static str {
+        EMBEDDED
     }
 
     /// Parses the compact text form (see `data/README.md`).
@@ -83,7 +93,8 @@ impl PrefixTable {
                 continue;
             }
             if let Some(start) = line.strip_prefix('@') {
-                let start = parse_prefix(start).ok_or_else(|| bad(format!("bad prefix {start:?}")))?;
+                let start =
+                    parse_prefix(start).ok_or_else(|| bad(format!("bad prefix {start:?}")))?;
                 if next.is_some_and(|n| start < n) {
                     return Err(bad(format!("prefix {start} goes backwards")));
                 }
@@ -130,7 +141,10 @@ impl PrefixTable {
 
     /// Looks up a 7-digit prefix given as a number (`1380013`).
     pub fn lookup_prefix(&self, prefix: u32) -> Option<PrefixInfo> {
-        let idx = self.starts.partition_point(|s| *s <= prefix).checked_sub(1)?;
+        let idx = self
+            .starts
+            .partition_point(|s| *s <= prefix)
+            .checked_sub(1)?;
         if prefix >= self.ends[idx] {
             return None;
         }
@@ -245,18 +259,36 @@ mod tests {
         let ok = format!("{FORMAT_HEADER}\n@1300000\n2 15 1\n@1300005\n1 0 7\n");
         let t = PrefixTable::parse(&ok).unwrap();
         assert_eq!(t.runs(), 2);
-        assert_eq!(t.lookup_prefix(1_300_001).map(|i| i.carrier), Some(Carrier::Cucc));
+        assert_eq!(
+            t.lookup_prefix(1_300_001).map(|i| i.carrier),
+            Some(Carrier::Cucc)
+        );
         assert_eq!(t.lookup_prefix(1_300_002), None);
-        assert_eq!(t.lookup_prefix(1_300_005).map(|i| i.carrier), Some(Carrier::Unknown));
+        assert_eq!(
+            t.lookup_prefix(1_300_005).map(|i| i.carrier),
+            Some(Carrier::Unknown)
+        );
         for (bad, what) in [
             ("@1300000\n1 1 1\n", "first line"),
             (&format!("{FORMAT_HEADER}\n1 1 1\n"), "before the first"),
             (&format!("{FORMAT_HEADER}\n@130000\n"), "bad prefix"),
-            (&format!("{FORMAT_HEADER}\n@1300000\n1 32 1\n"), "province code"),
-            (&format!("{FORMAT_HEADER}\n@1300000\n1 1 8\n"), "carrier code"),
+            (
+                &format!("{FORMAT_HEADER}\n@1300000\n1 32 1\n"),
+                "province code",
+            ),
+            (
+                &format!("{FORMAT_HEADER}\n@1300000\n1 1 8\n"),
+                "carrier code",
+            ),
             (&format!("{FORMAT_HEADER}\n@1300000\n0 1 1\n"), "empty run"),
-            (&format!("{FORMAT_HEADER}\n@1300005\n@1300000\n"), "backwards"),
-            (&format!("{FORMAT_HEADER}\nprovinces 北京\n"), "province list"),
+            (
+                &format!("{FORMAT_HEADER}\n@1300005\n@1300000\n"),
+                "backwards",
+            ),
+            (
+                &format!("{FORMAT_HEADER}\nprovinces 北京\n"),
+                "province list",
+            ),
         ] {
             let err = PrefixTable::parse(bad).unwrap_err().to_string();
             assert!(err.contains(what), "{bad:?}: {err}");

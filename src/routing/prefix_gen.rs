@@ -23,7 +23,9 @@ pub fn table_from_csv(csv: &str) -> Result<PrefixTable, RoutingError> {
         };
         if idx == 0 {
             if line.trim_start_matches('\u{feff}') != "prefix,province,city,carrier" {
-                return Err(bad("expected the header prefix,province,city,carrier".into()));
+                return Err(bad(
+                    "expected the header prefix,province,city,carrier".into()
+                ));
             }
             continue;
         }
@@ -43,7 +45,9 @@ pub fn table_from_csv(csv: &str) -> Result<PrefixTable, RoutingError> {
             "" => None,
             p => Some(p.parse::<Province>().map_err(|e| bad(e.to_string()))?),
         };
-        let carrier: Carrier = carrier.parse().map_err(|e: super::carrier::ParseCarrierError| bad(e.to_string()))?;
+        let carrier: Carrier = carrier
+            .parse()
+            .map_err(|e: super::carrier::ParseCarrierError| bad(e.to_string()))?;
         table.push(prefix, prefix + 1, pack(PrefixInfo { carrier, province }));
     }
     Ok(table)
@@ -98,23 +102,35 @@ mod tests {
         assert_eq!((table.runs(), table.prefixes()), (4, 5));
         let text = write_compact(&table, "test.csv");
         let parsed = PrefixTable::parse(&text).unwrap();
-        assert_eq!(parsed.iter_runs().collect::<Vec<_>>(), table.iter_runs().collect::<Vec<_>>());
+        assert_eq!(
+            parsed.iter_runs().collect::<Vec<_>>(),
+            table.iter_runs().collect::<Vec<_>>()
+        );
         let shandong = "山东".parse().ok();
         assert_eq!(
             parsed.lookup("13000011234"),
-            Some(PrefixInfo { carrier: Carrier::Cucc, province: shandong })
+            Some(PrefixInfo {
+                carrier: Carrier::Cucc,
+                province: shandong
+            })
         );
         assert_eq!(parsed.lookup("13000031234"), None);
         assert_eq!(
             parsed.lookup("13000041234"),
-            Some(PrefixInfo { carrier: Carrier::MvnoCucc, province: None })
+            Some(PrefixInfo {
+                carrier: Carrier::MvnoCucc,
+                province: None
+            })
         );
     }
 
     #[test]
     fn bad_csv_rows_are_reported_with_their_line() {
         for (row, what) in [
-            ("1300000,山东,济南,cucc\n1300000,山东,济南,cucc", "line 3: prefix 1300000 is not ascending"),
+            (
+                "1300000,山东,济南,cucc\n1300000,山东,济南,cucc",
+                "line 3: prefix 1300000 is not ascending",
+            ),
             ("130000,山东,济南,cucc", "line 2: bad prefix"),
             ("1300000,香港,香港,cucc", "line 2: unknown province"),
             ("1300000,山东,济南,vodafone", "line 2: unknown carrier"),
@@ -139,9 +155,12 @@ mod tests {
             return;
         };
         let table = table_from_csv(&csv).unwrap();
-        let shipped = include_str!("data/cn_prefixes.txt");
+        let shipped = PrefixTable::embedded_text();
         let regenerated = write_compact(&table, "cn_mobile_prefixes.csv");
-        assert!(regenerated == shipped, "src/routing/data/cn_prefixes.txt is stale: run smppd gen-prefixes");
+        assert!(
+            regenerated == shipped,
+            "src/routing/data/cn_prefixes.txt is stale: run smppd gen-prefixes"
+        );
         // And every CSV row looks up to its own values through the embedded table.
         let embedded = PrefixTable::embedded().unwrap();
         for line in csv.lines().skip(1) {
