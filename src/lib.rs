@@ -13,6 +13,7 @@
 //! - [`config`]: the TOML configuration and its validation.
 //! - [`server`]: the client-facing listener, bind authentication, sessions and windows.
 //! - [`policy`]: quotas and content checks run before `submit_sm_resp`.
+//! - [`gateway`]: the composition root wiring sessions to policy, store, routing, upstream.
 //! - [`store`]: the durable message store (nothing accepted is lost).
 //! - [`routing`]: number → carrier/province, message type, route table.
 //! - [`upstream`]: smppd's own binds towards carriers.
@@ -27,6 +28,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod loadgen;
 pub mod message;
 pub mod metrics;
