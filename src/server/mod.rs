@@ -1,1 +1,8 @@
-//! (server: not built yet)
+//! The client-facing SMPP server: listener, bind authentication, one session task per
+//! connection, windows and timers, and the registry that routes deliver_sm to receiver binds.
+
+mod settings;
+mod state;
+
+pub use settings::{AuthSettings, ServerSettings};
+pub use state::{admit, Admission, BindType, SessionState};
