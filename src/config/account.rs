@@ -106,7 +106,9 @@ impl AccountConfig {
     /// the problem.
     pub(crate) fn validate(&self) -> Result<Account, (&'static str, String)> {
         let id = &self.system_id;
-        if id.is_empty() || id.len() > MAX_SYSTEM_ID_LEN || !id.bytes().all(|b| b.is_ascii_graphic())
+        if id.is_empty()
+            || id.len() > MAX_SYSTEM_ID_LEN
+            || !id.bytes().all(|b| b.is_ascii_graphic())
         {
             return Err((
                 "system_id",
@@ -115,7 +117,10 @@ impl AccountConfig {
         }
         let credential = match (&self.password_hash, &self.password) {
             (Some(_), Some(_)) => {
-                return Err(("password", "set either password_hash or password, not both".into()))
+                return Err((
+                    "password",
+                    "set either password_hash or password, not both".into(),
+                ))
             }
             (None, None) => {
                 return Err((
@@ -152,7 +157,10 @@ impl AccountConfig {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ("allowed_ips", e))?;
         if self.allowed_bind_types.is_empty() {
-            return Err(("allowed_bind_types", "is empty, so no bind could succeed".into()));
+            return Err((
+                "allowed_bind_types",
+                "is empty, so no bind could succeed".into(),
+            ));
         }
         if self.max_binds == 0 {
             return Err(("max_binds", "must be at least 1".into()));
@@ -198,8 +206,10 @@ mod tests {
         let e = account("password = \"pw\"\nallowed_ips = [\"127.0.0.1\"]").unwrap_err();
         assert_eq!(e.0, "password");
         assert!(e.1.contains("hash-password"));
-        let a = account("password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]")
-            .unwrap();
+        let a = account(
+            "password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]",
+        )
+        .unwrap();
         assert!(a.credential.verify(b"pw"));
     }
 
@@ -214,8 +224,10 @@ mod tests {
         // A v4 client on a dual-stack listener shows up as ::ffff:10.0.0.9.
         assert!(a.allows_ip("::ffff:10.0.0.9".parse().unwrap()));
         assert!(!a.allows_ip("11.0.0.1".parse().unwrap()));
-        let e = account("password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"10.0.0.300\"]")
-            .unwrap_err();
+        let e = account(
+            "password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"10.0.0.300\"]",
+        )
+        .unwrap_err();
         assert_eq!(e.0, "allowed_ips");
         let e = account("password = \"pw\"\ninsecure_plain_password = true").unwrap_err();
         assert_eq!(e.0, "allowed_ips");

@@ -242,10 +242,17 @@ mod tests {
 
     #[test]
     fn account_errors_name_index_and_id() {
-        let text = format!("{MIN}[[accounts]]\nsystem_id = \"b\"\npassword = \"p\"\nallowed_ips = [\"::/0\"]\n");
+        let text = format!(
+            "{MIN}[[accounts]]\nsystem_id = \"b\"\npassword = \"p\"\nallowed_ips = [\"::/0\"]\n"
+        );
         let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
-        assert!(e.starts_with("x.toml: accounts[1] (\"b\").password: plain-text"), "{e}");
-        let e = Config::parse(&format!("{MIN}{MIN}"), "x.toml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("x.toml: accounts[1] (\"b\").password: plain-text"),
+            "{e}"
+        );
+        let e = Config::parse(&format!("{MIN}{MIN}"), "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("accounts[1].system_id"), "{e}");
         let e = Config::parse("", "x.toml").unwrap_err().to_string();
         assert!(e.contains("accounts"), "{e}");

@@ -32,8 +32,7 @@ impl fmt::Debug for Credential {
 impl Credential {
     /// Parses a stored hash, so a typo is found at start rather than at the first bind.
     pub fn from_hash(phc: &str) -> Result<Self, String> {
-        let parsed =
-            PasswordHash::new(phc).map_err(|e| format!("not a PHC password hash: {e}"))?;
+        let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC password hash: {e}"))?;
         if !parsed.algorithm.as_str().starts_with("argon2") {
             return Err(format!(
                 "hash algorithm {} is not argon2 (make one with `smppd hash-password`)",

@@ -174,7 +174,10 @@ impl ServerSettings {
             return Err(("auth.failure_threshold", "must be at least 1".into()));
         }
         if a.lockout_max < a.lockout_base {
-            return Err(("auth.lockout_max", "must not be shorter than auth.lockout_base".into()));
+            return Err((
+                "auth.lockout_max",
+                "must not be shorter than auth.lockout_base".into(),
+            ));
         }
         positive("auth.max_tracked_addresses", a.max_tracked_addresses)?;
         positive(

@@ -168,7 +168,11 @@ mod tests {
 
     #[test]
     fn binds_only_in_open_and_already_bound_when_bound() {
-        for id in [cmd::BIND_RECEIVER, cmd::BIND_TRANSMITTER, cmd::BIND_TRANSCEIVER] {
+        for id in [
+            cmd::BIND_RECEIVER,
+            cmd::BIND_TRANSMITTER,
+            cmd::BIND_TRANSCEIVER,
+        ] {
             assert_eq!(admit(Open, id), Admission::Accept);
             for s in [BoundTx, BoundRx, BoundTrx] {
                 assert_eq!(admit(s, id), Admission::AlreadyBound);
@@ -212,7 +216,10 @@ mod tests {
     fn smsc_only_and_unknown_commands() {
         assert_eq!(admit(BoundTrx, cmd::DELIVER_SM), Admission::WrongState);
         assert_eq!(admit(Open, cmd::OUTBIND), Admission::NotForSmsc);
-        assert_eq!(admit(BoundRx, cmd::ALERT_NOTIFICATION), Admission::NotForSmsc);
+        assert_eq!(
+            admit(BoundRx, cmd::ALERT_NOTIFICATION),
+            Admission::NotForSmsc
+        );
         assert_eq!(admit(BoundTx, 0x0000_0111), Admission::NotForSmsc);
     }
 
