@@ -4,6 +4,8 @@
 mod auth;
 mod settings;
 mod state;
+mod timers;
+mod window;
 
 pub use auth::{Authenticator, BindAttempt, BindRejection};
 pub use settings::{AuthSettings, ServerSettings};
