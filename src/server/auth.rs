@@ -11,6 +11,7 @@
 //! | address locked out after failures       | ESME_RBINDFAIL   | —                   |
 //! | bind attempts/s per address exceeded    | ESME_RTHROTTLED  | —                   |
 //! | account already at `max_binds`          | ESME_RALYBND     | no (registry)       |
+//! | verification queue too long             | ESME_RTHROTTLED  | —                   |
 //!
 //! The first three share one code *and* one cost: an unknown id is checked against a dummy
 //! argon2 hash, and the address is checked only after the password, so neither the answer nor
@@ -30,14 +31,7 @@ use tokio::sync::Semaphore;
 use super::settings::AuthSettings;
 use super::state::BindType;
 use crate::config::{Account, Credential};
-
-/// SMPP 3.4 §5.1.3 codes used by bind answers.
-pub(crate) mod status {
-    pub(crate) const ESME_RALYBND: u32 = 0x0000_0005;
-    pub(crate) const ESME_RBINDFAIL: u32 = 0x0000_000D;
-    pub(crate) const ESME_RINVPASWD: u32 = 0x0000_000E;
-    pub(crate) const ESME_RTHROTTLED: u32 = 0x0000_0058;
-}
+use crate::pdu::CommandStatus;
 
 /// Why a bind was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -63,18 +57,23 @@ pub enum BindRejection {
     /// The account already has `max_binds` live sessions.
     #[error("account already has its maximum number of binds")]
     TooManyBinds,
+    /// Authentication could not finish within response_timeout (verifications queued up).
+    #[error("authentication overloaded")]
+    Overloaded,
 }
 
 impl BindRejection {
     /// The bind_resp command_status (see the module table).
-    pub fn command_status(self) -> u32 {
+    pub fn command_status(self) -> CommandStatus {
         match self {
             BindRejection::UnknownSystemId
             | BindRejection::WrongPassword
-            | BindRejection::AddressNotAllowed => status::ESME_RINVPASWD,
-            BindRejection::BindTypeNotAllowed | BindRejection::LockedOut => status::ESME_RBINDFAIL,
-            BindRejection::RateLimited => status::ESME_RTHROTTLED,
-            BindRejection::TooManyBinds => status::ESME_RALYBND,
+            | BindRejection::AddressNotAllowed => CommandStatus::ESME_RINVPASWD,
+            BindRejection::BindTypeNotAllowed | BindRejection::LockedOut => CommandStatus::ESME_RBINDFAIL,
+            BindRejection::RateLimited | BindRejection::Overloaded => {
+                CommandStatus::ESME_RTHROTTLED
+            }
+            BindRejection::TooManyBinds => CommandStatus::ESME_RALYBND,
         }
     }
 
@@ -88,6 +87,7 @@ impl BindRejection {
             BindRejection::LockedOut => "locked_out",
             BindRejection::RateLimited => "rate_limited",
             BindRejection::TooManyBinds => "too_many_binds",
+            BindRejection::Overloaded => "overloaded",
         }
     }
 }

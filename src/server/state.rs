@@ -14,6 +14,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::pdu::CommandId;
+
 /// The three ways an ESME binds (SMPP 3.4 §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,30 +100,12 @@ pub enum Admission {
     NotForSmsc,
 }
 
-/// SMPP 3.4 command_id values this table needs (§5.1.2.1).
-pub(crate) mod cmd {
-    pub(crate) const BIND_RECEIVER: u32 = 0x0000_0001;
-    pub(crate) const BIND_TRANSMITTER: u32 = 0x0000_0002;
-    pub(crate) const QUERY_SM: u32 = 0x0000_0003;
-    pub(crate) const SUBMIT_SM: u32 = 0x0000_0004;
-    pub(crate) const DELIVER_SM: u32 = 0x0000_0005;
-    pub(crate) const UNBIND: u32 = 0x0000_0006;
-    pub(crate) const REPLACE_SM: u32 = 0x0000_0007;
-    pub(crate) const CANCEL_SM: u32 = 0x0000_0008;
-    pub(crate) const BIND_TRANSCEIVER: u32 = 0x0000_0009;
-    pub(crate) const OUTBIND: u32 = 0x0000_000B;
-    pub(crate) const ENQUIRE_LINK: u32 = 0x0000_0015;
-    pub(crate) const SUBMIT_MULTI: u32 = 0x0000_0021;
-    pub(crate) const ALERT_NOTIFICATION: u32 = 0x0000_0102;
-    pub(crate) const DATA_SM: u32 = 0x0000_0103;
-}
-
 /// May a client *request* with this command_id be received in `state`?
 ///
 /// Responses (bit 31 set) are matched against smppd's own outstanding requests by the
 /// session, not by this table. Unknown command_ids are the caller's business (generic_nack
 /// ESME_RINVCMDID), so they map to `NotForSmsc` here too.
-pub fn admit(state: SessionState, command_id: u32) -> Admission {
+pub fn admit(state: SessionState, command_id: CommandId) -> Admission {
     use SessionState::*;
     let tx = matches!(state, BoundTx | BoundTrx);
     let bound = state.is_bound();
@@ -134,27 +118,27 @@ pub fn admit(state: SessionState, command_id: u32) -> Admission {
     };
     match command_id {
         // §4.1: binds only in OPEN; on a bound session the spec's answer is ESME_RALYBND.
-        cmd::BIND_RECEIVER | cmd::BIND_TRANSMITTER | cmd::BIND_TRANSCEIVER => match state {
+        CommandId::BIND_RECEIVER | CommandId::BIND_TRANSMITTER | CommandId::BIND_TRANSCEIVER => match state {
             Open => Admission::Accept,
             BoundTx | BoundRx | BoundTrx => Admission::AlreadyBound,
             Unbound | Closed => Admission::WrongState,
         },
         // §4.4–4.10: ESME→SMSC message operations need a transmitting bind.
-        cmd::SUBMIT_SM
-        | cmd::SUBMIT_MULTI
-        | cmd::QUERY_SM
-        | cmd::CANCEL_SM
-        | cmd::REPLACE_SM
-        | cmd::DATA_SM => ok(tx),
+        CommandId::SUBMIT_SM
+        | CommandId::SUBMIT_MULTI
+        | CommandId::QUERY_SM
+        | CommandId::CANCEL_SM
+        | CommandId::REPLACE_SM
+        | CommandId::DATA_SM => ok(tx),
         // §4.11 enquire_link: any bound state. Many 3.4 SMSCs (and SMPP 5.0) also answer it in
         // OPEN; doing so costs nothing and helps clients that probe before binding.
-        cmd::ENQUIRE_LINK => ok(bound || state == Open),
+        CommandId::ENQUIRE_LINK => ok(bound || state == Open),
         // §4.2 unbind: any bound state.
-        cmd::UNBIND => ok(bound),
+        CommandId::UNBIND => ok(bound),
         // §4.6 deliver_sm flows SMSC→ESME only: a well-formed PDU that smppd accepts in no
         // state, so the client gets a deliver_sm_resp it can match rather than a generic_nack.
-        cmd::DELIVER_SM => Admission::WrongState,
-        cmd::OUTBIND | cmd::ALERT_NOTIFICATION => Admission::NotForSmsc,
+        CommandId::DELIVER_SM => Admission::WrongState,
+        CommandId::OUTBIND | CommandId::ALERT_NOTIFICATION => Admission::NotForSmsc,
         _ => Admission::NotForSmsc,
     }
 }
@@ -169,9 +153,9 @@ mod tests {
     #[test]
     fn binds_only_in_open_and_already_bound_when_bound() {
         for id in [
-            cmd::BIND_RECEIVER,
-            cmd::BIND_TRANSMITTER,
-            cmd::BIND_TRANSCEIVER,
+            CommandId::BIND_RECEIVER,
+            CommandId::BIND_TRANSMITTER,
+            CommandId::BIND_TRANSCEIVER,
         ] {
             assert_eq!(admit(Open, id), Admission::Accept);
             for s in [BoundTx, BoundRx, BoundTrx] {
@@ -184,12 +168,12 @@ mod tests {
     #[test]
     fn message_operations_need_a_transmitting_bind() {
         for id in [
-            cmd::SUBMIT_SM,
-            cmd::SUBMIT_MULTI,
-            cmd::QUERY_SM,
-            cmd::CANCEL_SM,
-            cmd::REPLACE_SM,
-            cmd::DATA_SM,
+            CommandId::SUBMIT_SM,
+            CommandId::SUBMIT_MULTI,
+            CommandId::QUERY_SM,
+            CommandId::CANCEL_SM,
+            CommandId::REPLACE_SM,
+            CommandId::DATA_SM,
         ] {
             for s in ALL {
                 let expect = if matches!(s, BoundTx | BoundTrx) {
@@ -197,30 +181,30 @@ mod tests {
                 } else {
                     Admission::WrongState
                 };
-                assert_eq!(admit(s, id), expect, "{id:#x} in {s:?}");
+                assert_eq!(admit(s, id), expect, "{id:?} in {s:?}");
             }
         }
     }
 
     #[test]
     fn link_management() {
-        assert_eq!(admit(Open, cmd::ENQUIRE_LINK), Admission::Accept);
-        assert_eq!(admit(BoundRx, cmd::ENQUIRE_LINK), Admission::Accept);
-        assert_eq!(admit(Unbound, cmd::ENQUIRE_LINK), Admission::WrongState);
-        assert_eq!(admit(Open, cmd::UNBIND), Admission::WrongState);
-        assert_eq!(admit(BoundTrx, cmd::UNBIND), Admission::Accept);
-        assert_eq!(admit(Unbound, cmd::UNBIND), Admission::WrongState);
+        assert_eq!(admit(Open, CommandId::ENQUIRE_LINK), Admission::Accept);
+        assert_eq!(admit(BoundRx, CommandId::ENQUIRE_LINK), Admission::Accept);
+        assert_eq!(admit(Unbound, CommandId::ENQUIRE_LINK), Admission::WrongState);
+        assert_eq!(admit(Open, CommandId::UNBIND), Admission::WrongState);
+        assert_eq!(admit(BoundTrx, CommandId::UNBIND), Admission::Accept);
+        assert_eq!(admit(Unbound, CommandId::UNBIND), Admission::WrongState);
     }
 
     #[test]
     fn smsc_only_and_unknown_commands() {
-        assert_eq!(admit(BoundTrx, cmd::DELIVER_SM), Admission::WrongState);
-        assert_eq!(admit(Open, cmd::OUTBIND), Admission::NotForSmsc);
+        assert_eq!(admit(BoundTrx, CommandId::DELIVER_SM), Admission::WrongState);
+        assert_eq!(admit(Open, CommandId::OUTBIND), Admission::NotForSmsc);
         assert_eq!(
-            admit(BoundRx, cmd::ALERT_NOTIFICATION),
+            admit(BoundRx, CommandId::ALERT_NOTIFICATION),
             Admission::NotForSmsc
         );
-        assert_eq!(admit(BoundTx, 0x0000_0111), Admission::NotForSmsc);
+        assert_eq!(admit(BoundTx, CommandId(0x0000_0111)), Admission::NotForSmsc);
     }
 
     #[test]

@@ -52,6 +52,7 @@ impl<T> Window<T> {
     }
 
     /// Requests awaiting an answer.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.pending.len()
     }

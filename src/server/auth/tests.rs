@@ -155,19 +155,19 @@ async fn every_cause_gets_its_documented_status() {
     // Probing cannot tell unknown ids, bad passwords and foreign addresses apart.
     assert_eq!(
         BindRejection::UnknownSystemId.command_status(),
-        status::ESME_RINVPASWD
+        CommandStatus::ESME_RINVPASWD
     );
     assert_eq!(
         BindRejection::WrongPassword.command_status(),
-        status::ESME_RINVPASWD
+        CommandStatus::ESME_RINVPASWD
     );
     assert_eq!(
         BindRejection::AddressNotAllowed.command_status(),
-        status::ESME_RINVPASWD
+        CommandStatus::ESME_RINVPASWD
     );
     assert_eq!(
         BindRejection::BindTypeNotAllowed.command_status(),
-        status::ESME_RBINDFAIL
+        CommandStatus::ESME_RBINDFAIL
     );
     // IPv4-mapped peers count as their IPv4 address.
     assert!(auth
