@@ -9,6 +9,7 @@ import json
 import socket
 import struct
 import sys
+import threading
 import time
 
 import smpplib.client
@@ -102,9 +103,10 @@ def flow(host, port):
 
     # query_sm on our own message.
     first_id = result["gsm7"][0]["message_id"]
-    tx.send_pdu(smpplib.smpp.make_pdu(
-        "query_sm", client=tx, message_id=first_id, source_addr_ton=c.SMPP_TON_ALNUM,
-        source_addr="smppd"))
+    # (smpplib's own state table does not list query_sm for a transmitter, so send it raw.)
+    q = smpplib.smpp.make_pdu("query_sm", client=tx, message_id=first_id,
+                              source_addr_ton=c.SMPP_TON_ALNUM, source_addr="smppd")
+    tx._socket.sendall(q.generate())
     resp = tx.read_pdu()
     result["query_sm"] = {"command": resp.command, "status": int(resp.status),
                           "message_state": int(getattr(resp, "message_state", -1) or 0)}
@@ -112,6 +114,9 @@ def flow(host, port):
     trx = client(host, port)
     result["bind_transceiver"] = bind(trx, "transceiver", "demo", "demo")
     result["trx_submit"] = submit(trx, [b"via transceiver"], 0, 0)
+    resp = trx.unbind()
+    result["unbind"] = [{"command": resp.command, "status": int(resp.status)}]
+    trx.disconnect()
 
     # Tell the Rust side we are ready for the receipt, then wait for it on the receiver.
     print("READY", flush=True)
@@ -134,8 +139,7 @@ def flow(host, port):
             rx._enquire_link_received(pdu)
     result["receipt"] = got
 
-    result["unbind"] = []
-    for cl in (tx, rx, trx):
+    for cl in (tx, rx):
         resp = cl.unbind()
         result["unbind"].append({"command": resp.command, "status": int(resp.status)})
         cl.disconnect()
@@ -154,14 +158,30 @@ def negative(host, port):
         r[name] = bind(cl, kind, sid, pw)
         cl.disconnect()
 
-    # max_binds = 1: the second concurrent bind is refused, the first keeps working.
+    # max_binds = 1: the second concurrent bind is refused while the first is alive, i.e.
+    # answers the server's enquire_link probe (a listening thread does that).
     first = client(host, port)
     r["first_single_bind"] = bind(first, "transmitter", "single", "single")
+    stop = threading.Event()
+
+    def keep_alive():
+        while not stop.is_set():
+            try:
+                first.read_once()
+            except socket.timeout:
+                continue
+            except Exception:
+                return
+
+    first._socket.settimeout(0.2)
+    t = threading.Thread(target=keep_alive, daemon=True)
+    t.start()
     second = client(host, port)
     r["too_many_binds"] = bind(second, "transmitter", "single", "single")
     second.disconnect()
-    first.unbind()
-    first.disconnect()
+    stop.set()
+    t.join()
+    first._socket.close()
 
     # submit_sm before any bind: the client library refuses to send it, so send it raw.
     cl = client(host, port)
