@@ -22,13 +22,13 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use tokio::sync::Semaphore;
 
 use super::settings::AuthSettings;
+use verifier::Verifier;
 use super::state::BindType;
 use crate::config::{Account, Credential};
 use crate::pdu::CommandStatus;
@@ -109,7 +109,10 @@ pub struct BindAttempt {
 pub struct Authenticator {
     accounts: HashMap<String, Arc<Account>>,
     guard: Mutex<AddressGuard>,
-    verifications: Semaphore,
+    verifier: Verifier,
+    /// One verification per account at a time: concurrent binds with the same password wait
+    /// for the first to fill the cache instead of each running argon2.
+    account_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
     /// Verified argon2 passwords, as a keyed hash, so a client that reconnects does not pay
     /// (and make smppd pay) a full argon2 run per bind. The plain password is never stored.
     verified: Mutex<HashMap<String, u64>>,
@@ -133,7 +136,11 @@ impl Authenticator {
                 .map(|a| (a.system_id.clone(), Arc::new(a.clone())))
                 .collect(),
             guard: Mutex::new(AddressGuard::new(settings.clone())),
-            verifications: Semaphore::new(settings.max_concurrent_verifications.max(1)),
+            verifier: Verifier::new(settings.max_concurrent_verifications),
+            account_locks: accounts
+                .iter()
+                .map(|a| (a.system_id.clone(), Arc::default()))
+                .collect(),
             verified: Mutex::new(HashMap::new()),
             digest_key: Default::default(),
         }
@@ -155,7 +162,7 @@ impl Authenticator {
             Some(a) => self.verify(a, &attempt.password).await,
             None => {
                 // Same work as a real check, so timing does not reveal unknown ids.
-                let _ = self.verify_blocking(None, &attempt.password).await;
+                let _ = self.verifier.verify(None, &attempt.password).await;
                 false
             }
         };
@@ -182,10 +189,19 @@ impl Authenticator {
             c @ Credential::Argon2(_) => c,
         };
         let digest = self.digest_key.hash_one((&account.system_id, password));
-        if self.verified.lock().get(&account.system_id) == Some(&digest) {
+        let cached = || self.verified.lock().get(&account.system_id) == Some(&digest);
+        if cached() {
             return true;
         }
-        let ok = self.verify_blocking(Some(credential), password).await;
+        let lock = self.account_locks.get(&account.system_id).cloned();
+        let _serial = match &lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        };
+        if cached() {
+            return true;
+        }
+        let ok = self.verifier.verify(Some(credential), password).await;
         if ok {
             self.verified
                 .lock()
@@ -193,33 +209,6 @@ impl Authenticator {
         }
         ok
     }
-
-    /// Runs argon2 on the blocking pool, at most `max_concurrent_verifications` at once, so
-    /// a flood of bad binds cannot starve the sessions' runtime threads.
-    /// `None` checks against the dummy hash (unknown system_id).
-    async fn verify_blocking(&self, credential: Option<&Credential>, password: &[u8]) -> bool {
-        let Ok(_permit) = self.verifications.acquire().await else {
-            return false;
-        };
-        let credential = credential.cloned();
-        let password = password.to_vec();
-        tokio::task::spawn_blocking(move || match credential {
-            Some(c) => c.verify(&password),
-            None => dummy_credential().verify(&password),
-        })
-        .await
-        .unwrap_or(false)
-    }
-}
-
-/// An argon2 hash of a random password nobody knows, with the default parameters.
-fn dummy_credential() -> &'static Credential {
-    static DUMMY: OnceLock<Credential> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let hash = crate::config::hash_password(&format!("{:08x}", rand::random::<u32>()))
-            .unwrap_or_default();
-        Credential::Argon2(hash)
-    })
 }
 
 /// Per-source-address bind rate (token bucket) and failure lockout with exponential backoff.
@@ -324,6 +313,8 @@ impl AddressGuard {
         }
     }
 }
+
+mod verifier;
 
 #[cfg(test)]
 mod tests;
