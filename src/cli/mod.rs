@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
+    Sim(crate::sim::cli::SimArgs),
 }
 
 /// Entry point of the binary.
@@ -26,5 +28,6 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Sim(args) => crate::sim::cli::run(&args),
     }
 }
