@@ -24,10 +24,13 @@ pub(crate) struct PendingDeliver {
     pub(crate) deliver: Box<DeliverSm>,
 }
 
+/// A receiver-capable connection: its id and its writer queue.
+type Receiver = (u64, mpsc::UnboundedSender<Out>);
+
 /// Receiver-capable connections (RX or TRX) by `system_id`.
 #[derive(Debug, Default)]
 pub(crate) struct Receivers {
-    by_account: Mutex<HashMap<String, Vec<(u64, mpsc::UnboundedSender<Out>)>>>,
+    by_account: Mutex<HashMap<String, Vec<Receiver>>>,
     rr: std::sync::atomic::AtomicUsize,
 }
 

@@ -163,7 +163,7 @@ pub(crate) fn receipt(
         id: carrier_id.to_string(),
         sub: Some("001".into()),
         dlvrd: Some(if delivered { "001" } else { "000" }.into()),
-        submit_date: Some(date.clone()),
+        submit_date: Some(date),
         done_date: Some(date),
         stat,
         err: Some(err.into()),

@@ -164,6 +164,28 @@ impl Shared {
     }
 }
 
+/// A window place taken on a slot; given back on drop unless handed to the session, so a
+/// caller that cancels `send` midway cannot leak window room.
+struct Reservation<'a> {
+    shared: &'a Shared,
+    slot: usize,
+    armed: bool,
+}
+
+impl Reservation<'_> {
+    fn hand_over(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.release(self.slot);
+        }
+    }
+}
+
 /// A carrier channel: its sessions run as background tasks until [`Channel::shutdown`].
 #[derive(Debug, Clone)]
 pub struct Channel {
@@ -248,23 +270,29 @@ impl Channel {
             if s.shutdown.is_cancelled() {
                 return SubmitOutcome::NotSent;
             }
-            s.limiter.acquire().await;
-            let Some(slot) = self.reserve().await else {
+            // Window room first, then the rate slot: taking rate slots while waiting for room
+            // would let a burst through the limiter before the carrier's throttle answers
+            // could slow it down.
+            let Some(reservation) = self.reserve().await else {
                 return SubmitOutcome::NotSent;
             };
+            s.limiter.acquire().await;
             let (tx, rx) = oneshot::channel();
             let request = Request {
                 submit: submit.clone(),
                 reply: tx,
             };
+            let slot = reservation.slot;
             let queued = match s.slots.get(slot).and_then(|sl| sl.queue.lock().clone()) {
                 Some(queue) => queue.send(request).is_ok(),
                 None => false,
             };
             if !queued {
-                s.release(slot);
+                // The session went down meanwhile; the guard gives the place back.
                 continue;
             }
+            // From here the session owns the window place and releases it.
+            reservation.hand_over();
             // A dropped reply sender means the session task vanished; treat it like a lost
             // connection since the submit may have been written.
             let reply = rx.await.unwrap_or(Reply::Lost);
@@ -324,15 +352,19 @@ impl Channel {
     }
 
     /// Waits up to `queue_timeout` for window room on a bound session.
-    async fn reserve(&self) -> Option<usize> {
+    async fn reserve(&self) -> Option<Reservation<'_>> {
         let s = &*self.shared;
         let deadline = Instant::now() + s.cfg.queue_timeout;
         loop {
             let notified = s.room.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(i) = s.try_reserve() {
-                return Some(i);
+            if let Some(slot) = s.try_reserve() {
+                return Some(Reservation {
+                    shared: s,
+                    slot,
+                    armed: true,
+                });
             }
             tokio::select! {
                 r = tokio::time::timeout_at(deadline, notified) => {
