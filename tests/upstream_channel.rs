@@ -38,7 +38,10 @@ async fn bind_submit_and_receipt_event() {
         panic!("expected a receipt, got {ev:?}");
     };
     assert_eq!(&*incoming.channel, "sim");
-    assert_eq!(receipt_id(&incoming.deliver).as_deref(), Some(carrier_id.as_str()));
+    assert_eq!(
+        receipt_id(&incoming.deliver).as_deref(),
+        Some(carrier_id.as_str())
+    );
     assert!(!incoming.raw.is_empty());
     wait_until(Duration::from_secs(5), || {
         smppd::sim::SimStats::get(&sim.stats().deliver_acks) == 1
@@ -60,7 +63,10 @@ async fn tx_rx_pairs_bind_both_halves_and_receive_on_the_receiver() {
     let ch = Channel::start(cfg, tx);
     wait_until(Duration::from_secs(5), || ch.is_available()).await;
     assert_eq!(smppd::sim::SimStats::get(&sim.stats().binds), 2);
-    assert!(ch.send(message(1, "13900139000", "pair")).await.all_accepted());
+    assert!(ch
+        .send(message(1, "13900139000", "pair"))
+        .await
+        .all_accepted());
     let ev = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
     assert!(matches!(ev, Ok(Some(UpstreamEvent::Receipt(_)))));
     ch.shutdown().await;
@@ -104,7 +110,10 @@ async fn lost_connection_retries_outstanding_submits_on_another_session() {
     let recorded = sim.record().submits();
     for i in 0..10 {
         let dest = format!("1380000{i:04}");
-        assert!(recorded.iter().any(|r| r.destination_addr == dest), "{dest} lost");
+        assert!(
+            recorded.iter().any(|r| r.destination_addr == dest),
+            "{dest} lost"
+        );
     }
     assert!(recorded.len() <= 10 + 8, "{} records", recorded.len());
     // The dropped session came back.
@@ -180,7 +189,10 @@ async fn carrier_throttling_slows_the_channel_instead_of_failing() {
         .collect();
     for s in sends {
         let report = s.await.unwrap();
-        assert!(report.all_accepted(), "throttled message failed: {report:?}");
+        assert!(
+            report.all_accepted(),
+            "throttled message failed: {report:?}"
+        );
     }
     let lowest = watcher.await.unwrap();
     let c = ch.counters();

@@ -30,7 +30,10 @@ async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
     assert_eq!(status.sessions_bound, 0);
     assert!(status.counters.dead_peers >= 1, "{status:?}");
     // Sends are refused quickly so routing can fail over instead of waiting.
-    let report = set.send("sim", message(1, "13800138000", "x")).await.unwrap();
+    let report = set
+        .send("sim", message(1, "13800138000", "x"))
+        .await
+        .unwrap();
     assert_eq!(report.parts, vec![SubmitOutcome::NotSent]);
 
     // The carrier recovers: the channel rebinds on its own.
@@ -130,7 +133,9 @@ async fn split_and_aggregate(undeliverable_rate: f64) -> MessageFinal<String> {
             .await
             .unwrap()
             .unwrap();
-        let UpstreamEvent::Receipt(r) = ev else { continue };
+        let UpstreamEvent::Receipt(r) = ev else {
+            continue;
+        };
         let id = receipt_id(&r.deliver).unwrap();
         let part = ids.iter().position(|c| *c == id).unwrap();
         let fin = if receipt_delivered(&r.deliver) {

@@ -131,8 +131,7 @@ impl Default for SimConfig {
 impl SimConfig {
     /// Reads a TOML file.
     pub fn from_file(path: &std::path::Path) -> Result<SimConfig, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }

@@ -213,7 +213,11 @@ impl Conn {
             }
         };
         if status == 0 {
-            self.ctx.record.stats().binds.fetch_add(1, Ordering::Relaxed);
+            self.ctx
+                .record
+                .stats()
+                .binds
+                .fetch_add(1, Ordering::Relaxed);
             if kind.receives() {
                 self.ctx
                     .receivers
@@ -234,7 +238,11 @@ impl Conn {
         let cfg = &self.ctx.cfg;
         let throttled = (cfg.throttle_every > 0 && n % cfg.throttle_every == 0)
             || (cfg.throttle_above_tps > 0
-                && !self.ctx.rate.lock().admit(cfg.throttle_above_tps, Instant::now()));
+                && !self
+                    .ctx
+                    .rate
+                    .lock()
+                    .admit(cfg.throttle_above_tps, Instant::now()));
         if throttled {
             stats.throttled.fetch_add(1, Ordering::Relaxed);
             return wire::submit_sm_resp(seq, wire::ESME_RTHROTTLED, "");

@@ -107,7 +107,10 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, tasks: TaskTracker) {
         };
         let _ = stream.set_nodelay(true);
         conn_id += 1;
-        ctx.record.stats().connections.fetch_add(1, Ordering::Relaxed);
+        ctx.record
+            .stats()
+            .connections
+            .fetch_add(1, Ordering::Relaxed);
         let cancel = ctx.shutdown.child_token();
         ctx.connections.lock().push((conn_id, cancel.clone()));
         tasks.spawn(conn::serve(stream, ctx.clone(), conn_id, cancel));
@@ -156,7 +159,13 @@ impl SimHandle {
     }
 
     /// Sends one MO message to a receiver bound as `system_id`; false when none is bound.
-    pub fn send_mo(&self, system_id: &str, source_addr: &str, destination_addr: &str, text: &str) -> bool {
+    pub fn send_mo(
+        &self,
+        system_id: &str,
+        source_addr: &str,
+        destination_addr: &str,
+        text: &str,
+    ) -> bool {
         let deliver = wire::mo(source_addr, destination_addr, text);
         let sent = self
             .ctx

@@ -121,7 +121,10 @@ pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Pend
             } = p;
             match ctx.receivers.send(&system_id, Out::Deliver(deliver)) {
                 Ok(()) => {
-                    ctx.record.stats().receipts_sent.fetch_add(1, Ordering::Relaxed);
+                    ctx.record
+                        .stats()
+                        .receipts_sent
+                        .fetch_add(1, Ordering::Relaxed);
                 }
                 Err(Out::Deliver(deliver)) => held.push_back(PendingDeliver {
                     due,
@@ -148,7 +151,11 @@ pub(crate) async fn generate_mo(ctx: Arc<Ctx>, mo: MoConfig) {
         }
         for account in ctx.receivers.accounts() {
             let deliver = wire::mo(&mo.source_addr, &mo.destination_addr, &mo.text);
-            if ctx.receivers.send(&account, Out::Deliver(Box::new(deliver))).is_ok() {
+            if ctx
+                .receivers
+                .send(&account, Out::Deliver(Box::new(deliver)))
+                .is_ok()
+            {
                 ctx.record.stats().mo_sent.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -88,7 +88,10 @@ impl Record {
     pub fn new(limit: usize, file: Option<&Path>) -> std::io::Result<Record> {
         let file = match file {
             Some(p) => Some(BufWriter::new(
-                std::fs::OpenOptions::new().create(true).append(true).open(p)?,
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)?,
             )),
             None => None,
         };

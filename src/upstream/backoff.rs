@@ -80,6 +80,9 @@ mod tests {
             let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
             seen.insert(b.next_delay().as_micros());
         }
-        assert!(seen.len() > 1, "every session would reconnect at the same instant");
+        assert!(
+            seen.len() > 1,
+            "every session would reconnect at the same instant"
+        );
     }
 }

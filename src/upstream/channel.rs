@@ -13,9 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::backoff::Backoff;
 use super::config::{ChannelConfig, UnknownOutcomePolicy};
-use super::outcome::{
-    ChannelCounters, OutboundMessage, SendReport, SubmitOutcome, UpstreamEvent,
-};
+use super::outcome::{ChannelCounters, OutboundMessage, SendReport, SubmitOutcome, UpstreamEvent};
 use super::session;
 use super::split;
 use super::status::StatusClass;
@@ -147,7 +145,9 @@ impl Shared {
         let start = self.rr.fetch_add(1, Ordering::Relaxed);
         for k in 0..n {
             let i = (start + k) % n;
-            let Some(slot) = self.slots.get(i) else { continue };
+            let Some(slot) = self.slots.get(i) else {
+                continue;
+            };
             if !slot.is_bound() {
                 continue;
             }
@@ -384,8 +384,7 @@ impl Channel {
         let rx_needed = self.shared.cfg.bind_mode == super::BindMode::TxRx;
         let any_rx = !rx_needed || s.slots.iter().any(|sl| sl.rx_bound.load(Ordering::Acquire));
         any_rx
-            && s
-                .slots
+            && s.slots
                 .iter()
                 .any(|sl| sl.is_bound() && sl.in_flight() < s.cfg.window)
     }

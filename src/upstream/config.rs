@@ -209,7 +209,9 @@ impl ChannelConfig {
         }
         if let Some(code) = &self.source_addr.service_code {
             if code.len() > self.source_addr.max_len.min(20) {
-                return fail(format!("service code {code:?} is longer than the source address"));
+                return fail(format!(
+                    "service code {code:?} is longer than the source address"
+                ));
             }
         }
         if let Some(max) = self.split.max_octets {

@@ -235,11 +235,10 @@ impl<'a> Connection<'a> {
     async fn write_submit(&mut self, conn: &mut Conn, req: Request) -> Result<(), ()> {
         let seq = self.seqs.next_seq();
         let pdu = wire::submit(seq, req.submit);
-        match self.window.insert(
-            seq,
-            Pending { reply: req.reply },
-            Instant::now(),
-        ) {
+        match self
+            .window
+            .insert(seq, Pending { reply: req.reply }, Instant::now())
+        {
             Ok(()) => {}
             Err(pending) => {
                 // The channel reserves window room before queueing, so this means a
@@ -278,7 +277,9 @@ impl<'a> Connection<'a> {
                 }
             }
             Body::EnquireLink => {
-                conn.send(wire::enquire_link_resp(seq)).await.map_err(|_| ())?;
+                conn.send(wire::enquire_link_resp(seq))
+                    .await
+                    .map_err(|_| ())?;
             }
             Body::DeliverSm(deliver) => {
                 let resp_status = self.deliver(deliver, raw).await;
@@ -328,7 +329,10 @@ impl<'a> Connection<'a> {
             received_at: SystemTime::now(),
         };
         let (event, counter) = if receipt {
-            (UpstreamEvent::Receipt(incoming), &self.shared.counters.receipts)
+            (
+                UpstreamEvent::Receipt(incoming),
+                &self.shared.counters.receipts,
+            )
         } else {
             (UpstreamEvent::Mo(incoming), &self.shared.counters.mo)
         };
@@ -356,7 +360,8 @@ impl<'a> Connection<'a> {
             warn!(channel = %self.shared.name, slot = self.slot, "carrier stopped answering");
             return Some(End::DeadPeer);
         }
-        if self.enquire_sent.is_none() && now.duration_since(self.last_read) >= cfg.enquire_link_interval
+        if self.enquire_sent.is_none()
+            && now.duration_since(self.last_read) >= cfg.enquire_link_interval
         {
             let seq = self.seqs.next_seq();
             if conn.send(wire::enquire_link(seq)).await.is_err() {

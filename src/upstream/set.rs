@@ -87,8 +87,10 @@ impl ChannelSet {
         }
         for cfg in configs {
             set.order.push(cfg.name.clone());
-            set.channels
-                .insert(cfg.name.clone(), Channel::start(cfg.clone(), events.clone()));
+            set.channels.insert(
+                cfg.name.clone(),
+                Channel::start(cfg.clone(), events.clone()),
+            );
         }
         Ok(set)
     }
@@ -109,7 +111,11 @@ impl ChannelSet {
     }
 
     /// Sends `msg` on channel `name`.
-    pub async fn send(&self, name: &str, msg: OutboundMessage) -> Result<SendReport, UpstreamError> {
+    pub async fn send(
+        &self,
+        name: &str,
+        msg: OutboundMessage,
+    ) -> Result<SendReport, UpstreamError> {
         let channel = self
             .channels
             .get(name)

@@ -11,7 +11,11 @@ use crate::text::{self, Coding, SplitOptions};
 /// The submits to send on this channel for `msg`, in order.
 pub(crate) fn prepare(cfg: &ChannelConfig, msg: &OutboundMessage) -> Vec<SubmitSm> {
     let mut base = msg.submit.clone();
-    apply_source_rule(&mut base, &cfg.source_addr, msg.account_extension.as_deref());
+    apply_source_rule(
+        &mut base,
+        &cfg.source_addr,
+        msg.account_extension.as_deref(),
+    );
     match split_parts(cfg, msg, &base) {
         Some(parts) => parts,
         None => vec![base],
@@ -45,7 +49,11 @@ fn octets_per_char(coding: Coding) -> f64 {
 }
 
 /// `None` when the message goes out as the client sent it.
-fn split_parts(cfg: &ChannelConfig, msg: &OutboundMessage, base: &SubmitSm) -> Option<Vec<SubmitSm>> {
+fn split_parts(
+    cfg: &ChannelConfig,
+    msg: &OutboundMessage,
+    base: &SubmitSm,
+) -> Option<Vec<SubmitSm>> {
     let appended = cfg.split.appended_text.as_deref().unwrap_or("");
     if appended.is_empty() && cfg.split.max_octets.is_none() {
         return None;

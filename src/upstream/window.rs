@@ -130,7 +130,8 @@ mod tests {
     fn drain_hands_back_everything_oldest_first() {
         let t0 = Instant::now();
         let mut w = Window::new(8);
-        w.insert(7, "second", t0 + Duration::from_millis(5)).unwrap();
+        w.insert(7, "second", t0 + Duration::from_millis(5))
+            .unwrap();
         w.insert(9, "first", t0).unwrap();
         w.insert(3, "third", t0 + Duration::from_millis(9)).unwrap();
         assert_eq!(

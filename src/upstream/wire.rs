@@ -6,7 +6,7 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::config::{BindMode, ChannelConfig};
 use crate::pdu::{
-    Bind, Body, CodecError, CommandStatus, COctetString, DeliverSm, DeliverSmResp, Pdu, PduError,
+    Bind, Body, COctetString, CodecError, CommandStatus, DeliverSm, DeliverSmResp, Pdu, PduError,
     Sar, ShortMessage, SmppCodec, SubmitSm, SubmitSmResp, TlvTag,
 };
 use crate::text::Segment;
