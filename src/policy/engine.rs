@@ -33,7 +33,7 @@ use super::counters::{RejectionCount, RejectionCounters};
 use super::error::PolicyError;
 use super::normalize::normalize;
 use super::quota::{QuotaLimits, QuotaUsage, Quotas};
-use super::recipients::{content_hash, Limits, OptOutList, OptOutScope, Recipients};
+use super::recipients::{content_hash, Entry, Limits, OptOutList, OptOutScope, Recipients};
 use super::settings::{AccountPolicy, PolicySettings};
 use super::signature;
 use super::status::RejectReason;
@@ -361,12 +361,14 @@ impl Policy {
             .recipients
             .tracker
             .check_and_record(
-                sub.account,
-                sub.destination,
-                mtype,
-                content_hash(sub.account, sub.text),
-                unix_millis(sub.now),
-                BeijingTime::at(sub.now).day,
+                &Entry {
+                    account: sub.account,
+                    number: sub.destination,
+                    message_type: mtype,
+                    content: content_hash(sub.account, sub.text),
+                    now_ms: unix_millis(sub.now),
+                    day: BeijingTime::at(sub.now).day,
+                },
                 limits,
             )
             .map_err(|(reason, rule)| reject(reason, rule, None))?;

@@ -90,8 +90,7 @@ impl ReplyMatcher {
     pub fn is_unsubscribe(&self, text: &str) -> bool {
         let n = normalize(text);
         !n.is_empty()
-            && (self.exact.iter().any(|w| *w == n)
-                || self.contains.iter().any(|p| n.contains(p.as_str())))
+            && (self.exact.contains(&n) || self.contains.iter().any(|p| n.contains(p.as_str())))
     }
 }
 

@@ -52,6 +52,23 @@ struct RecipientState {
     recent: VecDeque<(u64, u64)>,
 }
 
+/// The message being recorded against one number.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Sending account.
+    pub account: &'a str,
+    /// Recipient (normalized national number).
+    pub number: &'a str,
+    /// Message type.
+    pub message_type: MessageType,
+    /// [`content_hash`] of the text.
+    pub content: u64,
+    /// Now, ms since the Unix epoch.
+    pub now_ms: u64,
+    /// Beijing day number of now.
+    pub day: i64,
+}
+
 /// Proof of a recorded message, to undo it if a later check refuses the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
@@ -107,14 +124,17 @@ impl FrequencyTracker {
     /// the reason and the rule that fired.
     pub fn check_and_record(
         &self,
-        account: &str,
-        number: &str,
-        message_type: MessageType,
-        content: u64,
-        now_ms: u64,
-        day: i64,
+        e: &Entry<'_>,
         limits: Limits<'_>,
     ) -> Result<Ticket, (RejectReason, String)> {
+        let Entry {
+            account,
+            number,
+            message_type,
+            content,
+            now_ms,
+            day,
+        } = *e;
         let mut shard = self.shard(number).lock();
         if !shard.contains_key(number) && shard.len() >= self.per_shard {
             evict(&mut shard, now_ms, self.per_shard);

@@ -22,12 +22,31 @@ fn lim(rates: &[RateLimit]) -> Limits<'_> {
 
 const N: &str = "13800138000";
 
+fn e<'a>(
+    account: &'a str,
+    number: &'a str,
+    t: MessageType,
+    content: u64,
+    now_ms: u64,
+    day: i64,
+) -> Entry<'a> {
+    Entry {
+        account,
+        number,
+        message_type: t,
+        content,
+        now_ms,
+        day,
+    }
+}
+
 #[test]
 fn otp_one_per_minute_five_per_hour() {
     let t = FrequencyTracker::new(1000);
     let rates = otp();
-    let send =
-        |i: u64, s: u64| t.check_and_record("a", N, MessageType::Otp, i, s * 1000, 0, lim(&rates));
+    let send = |i: u64, s: u64| {
+        t.check_and_record(&e("a", N, MessageType::Otp, i, s * 1000, 0), lim(&rates))
+    };
     assert!(send(1, 0).is_ok());
     let (reason, rule) = send(2, 30).unwrap_err();
     assert_eq!(reason, RejectReason::FrequencyLimit);
@@ -41,10 +60,13 @@ fn otp_one_per_minute_five_per_hour() {
     assert!(send(100, 3600).is_ok());
     // Other types and other accounts have their own streams.
     assert!(t
-        .check_and_record("a", N, MessageType::Marketing, 7, 3600_000, 0, lim(&rates))
+        .check_and_record(
+            &e("a", N, MessageType::Marketing, 7, 3_600_000, 0),
+            lim(&rates)
+        )
         .is_ok());
     assert!(t
-        .check_and_record("b", N, MessageType::Otp, 8, 3600_000, 0, lim(&rates))
+        .check_and_record(&e("b", N, MessageType::Otp, 8, 3_600_000, 0), lim(&rates))
         .is_ok());
 }
 
@@ -58,23 +80,23 @@ fn duplicate_window_and_rollback() {
     };
     let h = content_hash("a", "hello");
     let ticket = t
-        .check_and_record("a", N, MessageType::Other, h, 0, 0, l)
+        .check_and_record(&e("a", N, MessageType::Other, h, 0, 0), l)
         .unwrap();
     let (r, _) = t
-        .check_and_record("a", N, MessageType::Other, h, 29_999, 0, l)
+        .check_and_record(&e("a", N, MessageType::Other, h, 29_999, 0), l)
         .unwrap_err();
     assert_eq!(r, RejectReason::DuplicateContent);
     assert!(t
-        .check_and_record("a", N, MessageType::Other, h, 30_000, 0, l)
+        .check_and_record(&e("a", N, MessageType::Other, h, 30_000, 0), l)
         .is_ok());
     t.rollback(&ticket);
     let h2 = content_hash("a", "other");
     let t2 = t
-        .check_and_record("a", N, MessageType::Other, h2, 31_000, 0, l)
+        .check_and_record(&e("a", N, MessageType::Other, h2, 31_000, 0), l)
         .unwrap();
     t.rollback(&t2);
     assert!(t
-        .check_and_record("a", N, MessageType::Other, h2, 31_001, 0, l)
+        .check_and_record(&e("a", N, MessageType::Other, h2, 31_001, 0), l)
         .is_ok());
 }
 
@@ -87,17 +109,17 @@ fn cross_account_daily_cap_resets_next_day() {
         duplicate_window_ms: 0,
     };
     assert!(t
-        .check_and_record("a", N, MessageType::Other, 1, 0, 5, l)
+        .check_and_record(&e("a", N, MessageType::Other, 1, 0, 5), l)
         .is_ok());
     assert!(t
-        .check_and_record("b", N, MessageType::Other, 2, 1, 5, l)
+        .check_and_record(&e("b", N, MessageType::Other, 2, 1, 5), l)
         .is_ok());
     let (r, _) = t
-        .check_and_record("c", N, MessageType::Other, 3, 2, 5, l)
+        .check_and_record(&e("c", N, MessageType::Other, 3, 2, 5), l)
         .unwrap_err();
     assert_eq!(r, RejectReason::RecipientDailyCap);
     assert!(t
-        .check_and_record("c", N, MessageType::Other, 3, 3, 6, l)
+        .check_and_record(&e("c", N, MessageType::Other, 3, 3, 6), l)
         .is_ok());
 }
 
@@ -107,7 +129,7 @@ fn memory_is_bounded() {
     let rates = otp();
     for i in 0..10_000u64 {
         let n = format!("138{:08}", i);
-        t.check_and_record("a", &n, MessageType::Otp, i, i, 0, lim(&rates))
+        t.check_and_record(&e("a", &n, MessageType::Otp, i, i, 0), lim(&rates))
             .unwrap();
     }
     assert!(t.len() <= 64, "tracked {}", t.len());

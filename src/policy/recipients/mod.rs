@@ -5,7 +5,7 @@
 mod frequency;
 mod optout;
 
-pub use frequency::{content_hash, FrequencyTracker, Limits, Ticket};
+pub use frequency::{content_hash, Entry, FrequencyTracker, Limits, Ticket};
 pub use optout::{normalize_number, OptOutList, OptOutScope};
 
 use super::error::PolicyError;
