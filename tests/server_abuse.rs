@@ -23,7 +23,11 @@ bind_burst = 1000
     .await;
     let mut idle = Vec::with_capacity(1000);
     for _ in 0..1000 {
-        idle.push(tokio::net::TcpStream::connect(srv.addr).await.expect("connect"));
+        idle.push(
+            tokio::net::TcpStream::connect(srv.addr)
+                .await
+                .expect("connect"),
+        );
     }
     // The trickler sends a bind at one byte per 50 ms (it takes seconds to finish).
     let addr = srv.addr;
@@ -39,10 +43,16 @@ bind_burst = 1000
 
     let started = std::time::Instant::now();
     let mut good = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
-    good.write_all(&submit_pdu(2, "8613800138000", b"still served")).await.unwrap();
+    good.write_all(&submit_pdu(2, "8613800138000", b"still served"))
+        .await
+        .unwrap();
     let r = read_pdu(&mut good).await;
     assert_eq!((r.command_id, r.status, r.seq), (SUBMIT_SM | RESP, 0, 2));
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(!trickler.is_finished(), "the trickler was still going");
     assert_eq!(srv.gateway.accepted().len(), 1);
     trickler.abort();

@@ -16,9 +16,15 @@ async fn a_submit_in_the_same_write_as_the_bind_is_processed_after_it() {
     bytes.extend(submit_pdu(2, "8613800138000", b"right behind the bind"));
     s.write_all(&bytes).await.unwrap();
     let bind = read_pdu(&mut s).await;
-    assert_eq!((bind.command_id, bind.status, bind.seq), (BIND_TRANSMITTER | RESP, 0, 1));
+    assert_eq!(
+        (bind.command_id, bind.status, bind.seq),
+        (BIND_TRANSMITTER | RESP, 0, 1)
+    );
     let sub = read_pdu(&mut s).await;
-    assert_eq!((sub.command_id, sub.status, sub.seq), (SUBMIT_SM | RESP, 0, 2));
+    assert_eq!(
+        (sub.command_id, sub.status, sub.seq),
+        (SUBMIT_SM | RESP, 0, 2)
+    );
     assert_eq!(sub.first_cstr().len(), 16);
     let accepted = srv.gateway.accepted();
     assert_eq!(accepted.len(), 1);
@@ -52,8 +58,16 @@ async fn several_pdus_in_one_write_are_all_answered() {
             (SUBMIT_SM | RESP, 13)
         ]
     );
-    let texts: Vec<Vec<u8>> = srv.gateway.accepted().into_iter().map(|(_, m)| m.payload).collect();
-    assert_eq!(texts, vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
+    let texts: Vec<Vec<u8>> = srv
+        .gateway
+        .accepted()
+        .into_iter()
+        .map(|(_, m)| m.payload)
+        .collect();
+    assert_eq!(
+        texts,
+        vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+    );
 }
 
 #[tokio::test]
@@ -69,7 +83,10 @@ async fn one_pdu_split_over_many_writes_is_reassembled() {
     }
     assert_eq!(read_pdu(&mut s).await.status, 0);
     let sub = read_pdu(&mut s).await;
-    assert_eq!((sub.command_id, sub.status, sub.seq), (SUBMIT_SM | RESP, 0, 2));
+    assert_eq!(
+        (sub.command_id, sub.status, sub.seq),
+        (SUBMIT_SM | RESP, 0, 2)
+    );
     assert_eq!(srv.gateway.accepted()[0].1.payload, b"byte by byte");
 }
 
@@ -78,12 +95,16 @@ async fn a_corrupt_body_gets_generic_nack_and_the_session_continues() {
     let srv = start().await;
     let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
     // A submit_sm whose body stops in the middle of source_addr.
-    s.write_all(&pdu(SUBMIT_SM, 0, 5, b"\0\x05\x00smp")).await.unwrap();
+    s.write_all(&pdu(SUBMIT_SM, 0, 5, b"\0\x05\x00smp"))
+        .await
+        .unwrap();
     let r = read_pdu(&mut s).await;
     assert_eq!((r.command_id, r.seq), (GENERIC_NACK, 5));
     assert_ne!(r.status, 0);
     // Same connection, next PDU works.
-    s.write_all(&submit_pdu(6, "8613800138000", b"fine")).await.unwrap();
+    s.write_all(&submit_pdu(6, "8613800138000", b"fine"))
+        .await
+        .unwrap();
     let r = read_pdu(&mut s).await;
     assert_eq!((r.command_id, r.status, r.seq), (SUBMIT_SM | RESP, 0, 6));
 }
@@ -102,17 +123,25 @@ async fn lost_framing_gets_generic_nack_invcmdlen_and_a_clean_close() {
     let srv = start().await;
     let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
     // command_length 8 (< 16): the stream cannot be trusted any more.
-    s.write_all(&[0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9]).await.unwrap();
+    s.write_all(&[0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9])
+        .await
+        .unwrap();
     let r = read_pdu(&mut s).await;
     assert_eq!((r.command_id, r.status), (GENERIC_NACK, 0x02));
     assert!(closed_within(&mut s, Duration::from_secs(2)).await);
     // And a giant command_length is refused before any buffer grows for it.
     let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
-    s.write_all(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9]).await.unwrap();
+    s.write_all(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9])
+        .await
+        .unwrap();
     let r = read_pdu(&mut s).await;
     assert_eq!((r.command_id, r.status, r.seq), (GENERIC_NACK, 0x02, 9));
     assert!(closed_within(&mut s, Duration::from_secs(2)).await);
-    assert_eq!(srv.registry.bind_count("demo"), 0, "closed sessions free their slots");
+    assert_eq!(
+        srv.registry.bind_count("demo"),
+        0,
+        "closed sessions free their slots"
+    );
 }
 
 #[tokio::test]

@@ -65,13 +65,23 @@ async fn node_smpp_binds_submits_and_receives_a_receipt() {
     assert_eq!(gsm.payload, b"Hello from node smpp");
     let (_, ucs2) = &accepted[1];
     assert_eq!(ucs2.data_coding, 8);
-    let units: Vec<u16> = ucs2.payload.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-    assert_eq!(String::from_utf16(&units).unwrap(), "【测试】您的订单已发货，单号SF1234567890。");
+    let units: Vec<u16> = ucs2
+        .payload
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    assert_eq!(
+        String::from_utf16(&units).unwrap(),
+        "【测试】您的订单已发货，单号SF1234567890。"
+    );
     assert_eq!(accepted[2].1.payload.len(), 6 + 153, "UDH + first part");
     assert_eq!(accepted[3].1.payload[5], 2, "second part number");
 
     assert_eq!(srv.registry.receiver_count("demo"), 1);
-    let r = srv.registry.deliver("demo", receipt_for(&first_id.to_string())).await;
+    let r = srv
+        .registry
+        .deliver("demo", receipt_for(&first_id.to_string()))
+        .await;
     assert_eq!(r, Ok(()));
 
     let out = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
@@ -96,7 +106,10 @@ async fn node_smpp_binds_submits_and_receives_a_receipt() {
     assert_eq!(r["submit_before_bind"], 0x04);
     assert_eq!(r["receipt"]["esm_class"], 4);
     assert_eq!(r["receipt"]["receipted_message_id"], first_id.to_string());
-    assert!(r["receipt"]["short_message"].as_str().unwrap().contains("stat:DELIVRD"));
+    assert!(r["receipt"]["short_message"]
+        .as_str()
+        .unwrap()
+        .contains("stat:DELIVRD"));
     assert_eq!(r["unbind"].as_array().unwrap().len(), 3);
     for u in r["unbind"].as_array().unwrap() {
         assert_eq!(u["command"], "unbind_resp");

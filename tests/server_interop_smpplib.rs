@@ -68,8 +68,15 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     assert_eq!(gsm.payload, b"Hello from smpplib \x00 \x1b(1\x1b) \x1be5");
     let (_, ucs2) = &accepted[1];
     assert_eq!(ucs2.data_coding, 8);
-    let units: Vec<u16> = ucs2.payload.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-    assert_eq!(String::from_utf16(&units).unwrap(), "【测试】您的验证码是123456，5分钟内有效。");
+    let units: Vec<u16> = ucs2
+        .payload
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    assert_eq!(
+        String::from_utf16(&units).unwrap(),
+        "【测试】您的验证码是123456，5分钟内有效。"
+    );
     for (_, part) in &accepted[2..4] {
         assert_eq!(part.esm_class & 0x40, 0x40, "UDHI set on each part");
         assert_eq!(&part.payload[..3], &[0x05, 0x00, 0x03], "8-bit concat UDH");
@@ -79,7 +86,10 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     // The receipt goes to the receiver bind, not the transmitter that submitted (the
     // transceiver has unbound by now, so the receiver is the only candidate).
     assert_eq!(srv.registry.receiver_count("demo"), 1);
-    let r = srv.registry.deliver("demo", receipt_for(&gsm_id.to_string())).await;
+    let r = srv
+        .registry
+        .deliver("demo", receipt_for(&gsm_id.to_string()))
+        .await;
     assert_eq!(r, Ok(()), "acknowledged with deliver_sm_resp");
 
     let out = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
@@ -108,7 +118,10 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     let receipt = &r["receipt"];
     assert_eq!(receipt["esm_class"], 4);
     assert_eq!(receipt["receipted_message_id"], gsm_id.to_string());
-    assert!(receipt["short_message"].as_str().unwrap().contains("stat:DELIVRD"));
+    assert!(receipt["short_message"]
+        .as_str()
+        .unwrap()
+        .contains("stat:DELIVRD"));
     assert_eq!(r["unbind"].as_array().unwrap().len(), 3);
     for u in r["unbind"].as_array().unwrap() {
         assert_eq!(u["command"], "unbind_resp");
@@ -144,15 +157,27 @@ async fn smpplib_sees_every_refusal_status() {
     assert_eq!(r["submit_before_bind"]["status"], 0x04, "ESME_RINVBNDSTS");
     assert_eq!(r["bind_after_wrong_state"], 0);
     assert_eq!(r["submit_on_receiver"]["status"], 0x04, "ESME_RINVBNDSTS");
-    assert_eq!(r["unknown_command"]["command_id"], 0x8000_0000u32, "generic_nack");
+    assert_eq!(
+        r["unknown_command"]["command_id"], 0x8000_0000u32,
+        "generic_nack"
+    );
     assert_eq!(r["unknown_command"]["status"], 0x03, "ESME_RINVCMDID");
     assert_eq!(r["unknown_command"]["sequence"], 77);
-    assert_eq!(r["corrupt_body"]["command_id"], 0x8000_0000u32, "generic_nack");
+    assert_eq!(
+        r["corrupt_body"]["command_id"], 0x8000_0000u32,
+        "generic_nack"
+    );
     assert_eq!(r["corrupt_body"]["sequence"], 91);
     assert_ne!(r["corrupt_body"]["status"], 0);
-    assert_eq!(r["after_corrupt"]["command_id"], 0x8000_0015u32, "session continues");
+    assert_eq!(
+        r["after_corrupt"]["command_id"], 0x8000_0015u32,
+        "session continues"
+    );
     assert_eq!(r["after_corrupt"]["sequence"], 92);
     assert_eq!(r["window_exceeded"]["command_id"], 0x8000_0004u32);
     assert_eq!(r["window_exceeded"]["status"], 0x58, "ESME_RTHROTTLED");
-    assert_eq!(r["window_exceeded"]["sequence"], r["window_exceeded"]["fifth_sequence"]);
+    assert_eq!(
+        r["window_exceeded"]["sequence"],
+        r["window_exceeded"]["fifth_sequence"]
+    );
 }

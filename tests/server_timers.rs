@@ -38,7 +38,9 @@ async fn server_sends_enquire_link_when_idle_and_drops_a_dead_link() {
         let r = read_pdu(&mut s).await;
         assert_eq!(r.command_id, ENQUIRE_LINK);
         assert_eq!(r.status, 0);
-        s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b"")).await.unwrap();
+        s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b""))
+            .await
+            .unwrap();
     }
     assert_eq!(srv.registry.bind_count("demo"), 1);
     // Stop answering: after response_timeout the link is declared dead and closed.
@@ -54,10 +56,16 @@ async fn a_client_that_sends_nothing_is_unbound_after_inactivity() {
     )
     .await;
     let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
-    assert_eq!(read_pdu(&mut s).await.command_id, ENQUIRE_LINK, "ignored on purpose");
+    assert_eq!(
+        read_pdu(&mut s).await.command_id,
+        ENQUIRE_LINK,
+        "ignored on purpose"
+    );
     let unbind = read_pdu(&mut s).await;
     assert_eq!(unbind.command_id, UNBIND);
-    s.write_all(&pdu(UNBIND | RESP, 0, unbind.seq, b"")).await.unwrap();
+    s.write_all(&pdu(UNBIND | RESP, 0, unbind.seq, b""))
+        .await
+        .unwrap();
     assert!(closed_within(&mut s, Duration::from_secs(3)).await);
 }
 
@@ -76,20 +84,30 @@ async fn unanswered_deliver_sm_is_handed_back_for_retry_and_the_window_holds_the
     let mut waiting = vec![];
     for _ in 0..3 {
         let reg = srv.registry.clone();
-        waiting.push(tokio::spawn(async move { reg.deliver("demo", Box::<DeliverSm>::default()).await }));
+        waiting.push(tokio::spawn(async move {
+            reg.deliver("demo", Box::<DeliverSm>::default()).await
+        }));
     }
     let a = read_until(&mut rx, DELIVER_SM).await;
     let b = read_until(&mut rx, DELIVER_SM).await;
     assert_ne!(a.seq, d.seq);
     assert!(
-        tokio::time::timeout(Duration::from_millis(150), read_until(&mut rx, DELIVER_SM)).await.is_err(),
+        tokio::time::timeout(Duration::from_millis(150), read_until(&mut rx, DELIVER_SM))
+            .await
+            .is_err(),
         "the third waits for room in the window"
     );
-    rx.write_all(&pdu(DELIVER_SM | RESP, 0, a.seq, b"\0")).await.unwrap();
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0, a.seq, b"\0"))
+        .await
+        .unwrap();
     let c = read_until(&mut rx, DELIVER_SM).await;
     // The client refuses one (temporary error): the caller learns the status.
-    rx.write_all(&pdu(DELIVER_SM | RESP, 0x64, b.seq, b"")).await.unwrap();
-    rx.write_all(&pdu(DELIVER_SM | RESP, 0, c.seq, b"\0")).await.unwrap();
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0x64, b.seq, b""))
+        .await
+        .unwrap();
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0, c.seq, b"\0"))
+        .await
+        .unwrap();
     let mut results = vec![];
     for w in waiting {
         results.push(w.await.unwrap());
@@ -97,7 +115,13 @@ async fn unanswered_deliver_sm_is_handed_back_for_retry_and_the_window_holds_the
     results.sort_by_key(|r| r.is_err());
     assert_eq!(
         results,
-        vec![Ok(()), Ok(()), Err(DeliverError::Rejected(smppd::pdu::CommandStatus::ESME_RX_T_APPN))]
+        vec![
+            Ok(()),
+            Ok(()),
+            Err(DeliverError::Rejected(
+                smppd::pdu::CommandStatus::ESME_RX_T_APPN
+            ))
+        ]
     );
 }
 
@@ -109,7 +133,9 @@ async fn read_until(s: &mut tokio::net::TcpStream, command_id: u32) -> Raw {
             return r;
         }
         if r.command_id == ENQUIRE_LINK {
-            s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b"")).await.unwrap();
+            s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b""))
+                .await
+                .unwrap();
         }
     }
 }

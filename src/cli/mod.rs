@@ -32,6 +32,18 @@ enum Command {
     },
     /// Read a password from stdin and print its argon2id hash for `password_hash`.
     HashPassword,
+    /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
+    Sim(crate::sim::cli::SimArgs),
+    /// Regenerate the shipped mobile prefix table from the shared CSV
+    /// (see src/routing/data/README.md).
+    GenPrefixes {
+        /// The source CSV (prefix,province,city,carrier).
+        #[arg(long)]
+        from: PathBuf,
+        /// Where to write the compact table.
+        #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
+        out: PathBuf,
+    },
 }
 
 /// Entry point of the binary.
@@ -45,5 +57,23 @@ pub fn main() -> ExitCode {
         Command::Run { config } => server_cmds::run(config.as_deref()),
         Command::CheckConfig { file } => server_cmds::check_config(&file),
         Command::HashPassword => server_cmds::hash_password(),
+        Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::GenPrefixes { from, out } => {
+            report(crate::routing::cli::gen_prefixes(&from, &out))
+        }
+    }
+}
+
+/// Prints a subcommand's outcome and turns it into an exit code.
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("smppd: {msg}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -11,9 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{self, Config};
 use crate::message::MessageId;
 use crate::pdu::{CancelSm, CommandStatus, DataSm, ReplaceSm, SubmitMulti, SubmitSm};
-use crate::server::{
-    BindInfo, Gateway, MultiOutcome, QueryOutcome, Server, ShutdownReport,
-};
+use crate::server::{BindInfo, Gateway, MultiOutcome, QueryOutcome, Server, ShutdownReport};
 
 /// `smppd check-config FILE`: parse and validate, print a one-line summary or the error.
 pub(crate) fn check_config(file: &Path) -> ExitCode {
@@ -70,7 +68,10 @@ pub(crate) fn run(file: Option<&Path>) -> ExitCode {
         }
     };
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");

@@ -34,6 +34,11 @@ impl MessageId {
     pub const fn unix_seconds(self) -> u64 {
         self.0 >> SEQ_BITS
     }
+
+    /// The sequence within [`Self::unix_seconds`].
+    pub const fn sequence(self) -> u64 {
+        self.0 & SEQ_MASK
+    }
 }
 
 impl fmt::Display for MessageId {

@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::settings::AuthSettings;
-use verifier::Verifier;
 use super::state::BindType;
 use crate::config::{Account, Credential};
 use crate::pdu::CommandStatus;
+use verifier::Verifier;
 
 /// Why a bind was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -69,7 +69,9 @@ impl BindRejection {
             BindRejection::UnknownSystemId
             | BindRejection::WrongPassword
             | BindRejection::AddressNotAllowed => CommandStatus::ESME_RINVPASWD,
-            BindRejection::BindTypeNotAllowed | BindRejection::LockedOut => CommandStatus::ESME_RBINDFAIL,
+            BindRejection::BindTypeNotAllowed | BindRejection::LockedOut => {
+                CommandStatus::ESME_RBINDFAIL
+            }
             BindRejection::RateLimited | BindRejection::Overloaded => {
                 CommandStatus::ESME_RTHROTTLED
             }

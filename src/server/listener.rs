@@ -58,16 +58,20 @@ impl<G: Gateway> Server<G> {
     pub async fn bind(&self) -> io::Result<Vec<TcpListener>> {
         let mut out = Vec::new();
         for addr in &self.shared.settings.listen {
-            let l = TcpListener::bind(addr).await.map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-            })?;
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
             out.push(l);
         }
         Ok(out)
     }
 
     /// Serves `listeners` until `shutdown` is cancelled, then shuts down gracefully.
-    pub async fn serve(self, listeners: Vec<TcpListener>, shutdown: CancellationToken) -> ShutdownReport {
+    pub async fn serve(
+        self,
+        listeners: Vec<TcpListener>,
+        shutdown: CancellationToken,
+    ) -> ShutdownReport {
         let connections = Arc::new(Semaphore::new(self.shared.settings.max_connections));
         let accept_tasks = TaskTracker::new();
         for listener in listeners {

@@ -107,18 +107,13 @@ impl SessionRegistry {
 
     /// Live binds of an account (all types).
     pub fn bind_count(&self, system_id: &str) -> usize {
-        self.accounts
-            .get(system_id)
-            .map_or(0, |a| a.sessions.len())
+        self.accounts.get(system_id).map_or(0, |a| a.sessions.len())
     }
 
     /// Live receiver and transceiver binds of an account.
     pub fn receiver_count(&self, system_id: &str) -> usize {
         self.accounts.get(system_id).map_or(0, |a| {
-            a.sessions
-                .iter()
-                .filter(|s| s.bind_type.receives())
-                .count()
+            a.sessions.iter().filter(|s| s.bind_type.receives()).count()
         })
     }
 
@@ -151,7 +146,9 @@ impl SessionRegistry {
         }
         let deadline = tokio::time::Instant::now() + probe_timeout;
         let answered = |i: usize, s: &SessionHandle| {
-            before.get(i).is_some_and(|b| s.received.load(Ordering::Relaxed) != *b)
+            before
+                .get(i)
+                .is_some_and(|b| s.received.load(Ordering::Relaxed) != *b)
         };
         while tokio::time::Instant::now() < deadline {
             if existing.iter().enumerate().all(|(i, s)| answered(i, s)) {
@@ -162,7 +159,11 @@ impl SessionRegistry {
         let mut evicted = 0;
         for (i, s) in existing.iter().enumerate() {
             if !answered(i, s) && !s.cancel.is_cancelled() {
-                tracing::info!(system_id, session = s.id, "evicting a session silent to enquire_link");
+                tracing::info!(
+                    system_id,
+                    session = s.id,
+                    "evicting a session silent to enquire_link"
+                );
                 s.cancel.cancel();
                 self.remove(system_id, s.id);
                 evicted += 1;
@@ -203,7 +204,8 @@ impl SessionRegistry {
             None => false,
         };
         if empty {
-            self.accounts.remove_if(system_id, |_, a| a.sessions.is_empty());
+            self.accounts
+                .remove_if(system_id, |_, a| a.sessions.is_empty());
         }
     }
 

@@ -118,11 +118,13 @@ pub fn admit(state: SessionState, command_id: CommandId) -> Admission {
     };
     match command_id {
         // §4.1: binds only in OPEN; on a bound session the spec's answer is ESME_RALYBND.
-        CommandId::BIND_RECEIVER | CommandId::BIND_TRANSMITTER | CommandId::BIND_TRANSCEIVER => match state {
-            Open => Admission::Accept,
-            BoundTx | BoundRx | BoundTrx => Admission::AlreadyBound,
-            Unbound | Closed => Admission::WrongState,
-        },
+        CommandId::BIND_RECEIVER | CommandId::BIND_TRANSMITTER | CommandId::BIND_TRANSCEIVER => {
+            match state {
+                Open => Admission::Accept,
+                BoundTx | BoundRx | BoundTrx => Admission::AlreadyBound,
+                Unbound | Closed => Admission::WrongState,
+            }
+        }
         // §4.4–4.10: ESME→SMSC message operations need a transmitting bind.
         CommandId::SUBMIT_SM
         | CommandId::SUBMIT_MULTI
@@ -190,7 +192,10 @@ mod tests {
     fn link_management() {
         assert_eq!(admit(Open, CommandId::ENQUIRE_LINK), Admission::Accept);
         assert_eq!(admit(BoundRx, CommandId::ENQUIRE_LINK), Admission::Accept);
-        assert_eq!(admit(Unbound, CommandId::ENQUIRE_LINK), Admission::WrongState);
+        assert_eq!(
+            admit(Unbound, CommandId::ENQUIRE_LINK),
+            Admission::WrongState
+        );
         assert_eq!(admit(Open, CommandId::UNBIND), Admission::WrongState);
         assert_eq!(admit(BoundTrx, CommandId::UNBIND), Admission::Accept);
         assert_eq!(admit(Unbound, CommandId::UNBIND), Admission::WrongState);
@@ -198,13 +203,19 @@ mod tests {
 
     #[test]
     fn smsc_only_and_unknown_commands() {
-        assert_eq!(admit(BoundTrx, CommandId::DELIVER_SM), Admission::WrongState);
+        assert_eq!(
+            admit(BoundTrx, CommandId::DELIVER_SM),
+            Admission::WrongState
+        );
         assert_eq!(admit(Open, CommandId::OUTBIND), Admission::NotForSmsc);
         assert_eq!(
             admit(BoundRx, CommandId::ALERT_NOTIFICATION),
             Admission::NotForSmsc
         );
-        assert_eq!(admit(BoundTx, CommandId(0x0000_0111)), Admission::NotForSmsc);
+        assert_eq!(
+            admit(BoundTx, CommandId(0x0000_0111)),
+            Admission::NotForSmsc
+        );
     }
 
     #[test]

@@ -49,7 +49,11 @@ impl Timers {
 
     /// When the next timer is due, given the state and whether an enquire_link of ours is
     /// already waiting for its answer (then only the response timer and inactivity apply).
-    pub(crate) fn next_deadline(&self, state: SessionState, enquire_pending: bool) -> Option<Instant> {
+    pub(crate) fn next_deadline(
+        &self,
+        state: SessionState,
+        enquire_pending: bool,
+    ) -> Option<Instant> {
         match state {
             SessionState::Open => Some(self.connected + self.session_init),
             s if s.is_bound() => {
@@ -101,7 +105,10 @@ mod tests {
     fn unbound_connection_is_closed_after_session_init() {
         let t0 = Instant::now();
         let t = Timers::new(t0, secs(10), secs(30), secs(90));
-        assert_eq!(t.next_deadline(SessionState::Open, false), Some(t0 + secs(10)));
+        assert_eq!(
+            t.next_deadline(SessionState::Open, false),
+            Some(t0 + secs(10))
+        );
         assert_eq!(t.due(t0 + secs(9), SessionState::Open, false), None);
         assert_eq!(
             t.due(t0 + secs(10), SessionState::Open, false),
@@ -116,7 +123,10 @@ mod tests {
         t.on_receive(t0 + secs(5)); // the bind
         let s = SessionState::BoundTrx;
         assert_eq!(t.next_deadline(s, false), Some(t0 + secs(35)));
-        assert_eq!(t.due(t0 + secs(35), s, false), Some(TimerEvent::EnquireLinkDue));
+        assert_eq!(
+            t.due(t0 + secs(35), s, false),
+            Some(TimerEvent::EnquireLinkDue)
+        );
         // While our enquire_link is outstanding only inactivity remains.
         assert_eq!(t.next_deadline(s, true), Some(t0 + secs(95)));
         assert_eq!(t.due(t0 + secs(60), s, true), None);

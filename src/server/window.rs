@@ -99,7 +99,9 @@ mod tests {
 
     #[test]
     fn sequence_wraps_to_one_never_zero() {
-        let mut s = SequenceAllocator { next: MAX_SEQUENCE - 1 };
+        let mut s = SequenceAllocator {
+            next: MAX_SEQUENCE - 1,
+        };
         assert_eq!(s.next_seq(), MAX_SEQUENCE - 1);
         assert_eq!(s.next_seq(), MAX_SEQUENCE);
         assert_eq!(s.next_seq(), 1);
@@ -116,7 +118,11 @@ mod tests {
         assert!(!w.has_room());
         assert_eq!(w.next_deadline(), Some(t0 + Duration::from_secs(10)));
         assert_eq!(w.complete(1), Some("a"));
-        assert_eq!(w.complete(1), None, "a second resp for the same seq is not matched");
+        assert_eq!(
+            w.complete(1),
+            None,
+            "a second resp for the same seq is not matched"
+        );
         assert!(w.has_room());
         assert!(w.expire(t0 + Duration::from_secs(14)).is_empty());
         assert_eq!(w.expire(t0 + Duration::from_secs(15)), vec![(2, "b")]);

@@ -53,11 +53,19 @@ impl MemoryGateway {
     }
 
     pub fn release_held(&self) {
-        self.released.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.released
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.release.notify_waiters();
     }
 
-    fn store(&self, bind: &BindInfo, destination: String, data_coding: u8, esm_class: u8, payload: Vec<u8>) -> MessageId {
+    fn store(
+        &self,
+        bind: &BindInfo,
+        destination: String,
+        data_coding: u8,
+        esm_class: u8,
+        payload: Vec<u8>,
+    ) -> MessageId {
         let id = self.ids.next_id();
         self.messages.lock().insert(
             id,
@@ -97,28 +105,74 @@ impl MemoryGateway {
 }
 
 impl Gateway for MemoryGateway {
-    async fn submit_sm(&self, bind: &BindInfo, pdu: Box<SubmitSm>) -> Result<MessageId, CommandStatus> {
+    async fn submit_sm(
+        &self,
+        bind: &BindInfo,
+        pdu: Box<SubmitSm>,
+    ) -> Result<MessageId, CommandStatus> {
         let dest = pdu.destination_addr.to_string_lossy();
         self.hold_if_asked(&dest).await;
-        Ok(self.store(bind, dest, pdu.data_coding, pdu.esm_class, pdu.payload().to_vec()))
+        Ok(self.store(
+            bind,
+            dest,
+            pdu.data_coding,
+            pdu.esm_class,
+            pdu.payload().to_vec(),
+        ))
     }
 
     async fn data_sm(&self, bind: &BindInfo, pdu: Box<DataSm>) -> Result<MessageId, CommandStatus> {
-        let payload = pdu.tlvs.message_payload().map(|p| p.to_vec()).unwrap_or_default();
-        Ok(self.store(bind, pdu.destination_addr.to_string_lossy(), pdu.data_coding, pdu.esm_class, payload))
+        let payload = pdu
+            .tlvs
+            .message_payload()
+            .map(|p| p.to_vec())
+            .unwrap_or_default();
+        Ok(self.store(
+            bind,
+            pdu.destination_addr.to_string_lossy(),
+            pdu.data_coding,
+            pdu.esm_class,
+            payload,
+        ))
     }
 
-    async fn submit_multi(&self, bind: &BindInfo, pdu: Box<SubmitMulti>) -> Result<MultiOutcome, CommandStatus> {
-        let id = self.store(bind, "multi".into(), pdu.data_coding, pdu.esm_class, pdu.short_message.to_vec());
-        Ok(MultiOutcome { message_id: id, unsuccessful: vec![] })
+    async fn submit_multi(
+        &self,
+        bind: &BindInfo,
+        pdu: Box<SubmitMulti>,
+    ) -> Result<MultiOutcome, CommandStatus> {
+        let id = self.store(
+            bind,
+            "multi".into(),
+            pdu.data_coding,
+            pdu.esm_class,
+            pdu.short_message.to_vec(),
+        );
+        Ok(MultiOutcome {
+            message_id: id,
+            unsuccessful: vec![],
+        })
     }
 
-    async fn query_sm(&self, bind: &BindInfo, id: MessageId) -> Result<QueryOutcome, CommandStatus> {
+    async fn query_sm(
+        &self,
+        bind: &BindInfo,
+        id: MessageId,
+    ) -> Result<QueryOutcome, CommandStatus> {
         let s = self.own(bind, id).ok_or(CommandStatus::ESME_RQUERYFAIL)?;
-        Ok(QueryOutcome { final_date: SmppTime::default(), message_state: s.state, error_code: 0 })
+        Ok(QueryOutcome {
+            final_date: SmppTime::default(),
+            message_state: s.state,
+            error_code: 0,
+        })
     }
 
-    async fn cancel_sm(&self, bind: &BindInfo, id: Option<MessageId>, _pdu: CancelSm) -> Result<(), CommandStatus> {
+    async fn cancel_sm(
+        &self,
+        bind: &BindInfo,
+        id: Option<MessageId>,
+        _pdu: CancelSm,
+    ) -> Result<(), CommandStatus> {
         let id = id.ok_or(CommandStatus::ESME_RCANCELFAIL)?;
         self.own(bind, id).ok_or(CommandStatus::ESME_RCANCELFAIL)?;
         if let Some(s) = self.messages.lock().get_mut(&id) {
@@ -127,7 +181,12 @@ impl Gateway for MemoryGateway {
         Ok(())
     }
 
-    async fn replace_sm(&self, bind: &BindInfo, id: MessageId, pdu: Box<ReplaceSm>) -> Result<(), CommandStatus> {
+    async fn replace_sm(
+        &self,
+        bind: &BindInfo,
+        id: MessageId,
+        pdu: Box<ReplaceSm>,
+    ) -> Result<(), CommandStatus> {
         self.own(bind, id).ok_or(CommandStatus::ESME_RREPLACEFAIL)?;
         if let Some(s) = self.messages.lock().get_mut(&id) {
             s.payload = pdu.short_message.to_vec();

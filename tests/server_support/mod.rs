@@ -94,7 +94,13 @@ pub async fn start_with(server_toml: &str) -> TestServer {
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(server.serve(vec![listener], shutdown.clone()));
-    TestServer { addr, registry, gateway, shutdown, handle }
+    TestServer {
+        addr,
+        registry,
+        gateway,
+        shutdown,
+        handle,
+    }
 }
 
 // ---- raw SMPP bytes -------------------------------------------------------------------
@@ -162,7 +168,11 @@ pub struct Raw {
 impl Raw {
     /// The first C-octet string of the body (message_id of a submit_sm_resp).
     pub fn first_cstr(&self) -> String {
-        let end = self.body.iter().position(|b| *b == 0).unwrap_or(self.body.len());
+        let end = self
+            .body
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(self.body.len());
         String::from_utf8_lossy(&self.body[..end]).into_owned()
     }
 }
@@ -180,7 +190,12 @@ pub async fn read_pdu_inner(s: &mut TcpStream) -> std::io::Result<Raw> {
     let word = |i: usize| u32::from_be_bytes(head[i..i + 4].try_into().unwrap());
     let mut body = vec![0u8; word(0) as usize - 16];
     s.read_exact(&mut body).await?;
-    Ok(Raw { command_id: word(4), status: word(8), seq: word(12), body })
+    Ok(Raw {
+        command_id: word(4),
+        status: word(8),
+        seq: word(12),
+        body,
+    })
 }
 
 /// True if the server closes the connection within `within` (EOF or reset).
@@ -203,11 +218,22 @@ pub async fn connect(addr: SocketAddr) -> TcpStream {
 }
 
 /// Connects and binds; panics unless the bind succeeds.
-pub async fn bound(addr: SocketAddr, command_id: u32, system_id: &str, password: &str) -> TcpStream {
+pub async fn bound(
+    addr: SocketAddr,
+    command_id: u32,
+    system_id: &str,
+    password: &str,
+) -> TcpStream {
     let mut s = connect(addr).await;
-    s.write_all(&bind_pdu(command_id, 1, system_id, password)).await.unwrap();
+    s.write_all(&bind_pdu(command_id, 1, system_id, password))
+        .await
+        .unwrap();
     let r = read_pdu(&mut s).await;
-    assert_eq!((r.command_id, r.status), (command_id | RESP, 0), "bind {system_id}");
+    assert_eq!(
+        (r.command_id, r.status),
+        (command_id | RESP, 0),
+        "bind {system_id}"
+    );
     s
 }
 

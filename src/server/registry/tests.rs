@@ -1,6 +1,10 @@
 use super::*;
 
-fn handle(reg: &SessionRegistry, bind_type: BindType, cap: usize) -> (SessionHandle, mpsc::Receiver<OutboundDeliver>) {
+fn handle(
+    reg: &SessionRegistry,
+    bind_type: BindType,
+    cap: usize,
+) -> (SessionHandle, mpsc::Receiver<OutboundDeliver>) {
     let (tx, rx) = mpsc::channel(cap);
     (
         SessionHandle {
@@ -51,7 +55,10 @@ async fn a_dead_session_is_evicted_for_a_reconnecting_client() {
     let _old = reg.register("acme", 1, dead.clone(), PROBE).await.unwrap();
     // Nobody answers for `dead`.
     let _new = reg.register("acme", 1, fresh, PROBE).await.unwrap();
-    assert!(dead.cancel.is_cancelled(), "the dead session is told to close");
+    assert!(
+        dead.cancel.is_cancelled(),
+        "the dead session is told to close"
+    );
     assert_eq!(reg.bind_count("acme"), 1);
 }
 
@@ -101,7 +108,10 @@ async fn full_queues_report_busy_instead_of_buffering() {
     let reg2 = reg.clone();
     let _first = tokio::spawn(async move { reg2.deliver("acme", Box::default()).await });
     tokio::task::yield_now().await;
-    assert_eq!(reg.deliver("acme", Box::default()).await, Err(DeliverError::Busy));
+    assert_eq!(
+        reg.deliver("acme", Box::default()).await,
+        Err(DeliverError::Busy)
+    );
     assert!(DeliverError::Busy.is_retryable());
     assert!(!DeliverError::Rejected(CommandStatus::ESME_RX_P_APPN).is_retryable());
 }

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use super::{Session, SessionEnd};
 use crate::message::MessageId;
 use crate::pdu::{
-    Bind, BindResp, Body, CommandStatus, DataSmResp, Pdu, QuerySmResp,
-    SubmitMultiResp, SubmitSmResp, Tlv, Tlvs,
+    Bind, BindResp, Body, CommandStatus, DataSmResp, Pdu, QuerySmResp, SubmitMultiResp,
+    SubmitSmResp, Tlv, Tlvs,
 };
 use crate::server::auth::{BindAttempt, BindRejection};
 use crate::server::gateway::{BindInfo, Gateway};
@@ -25,7 +25,11 @@ const INTERFACE_VERSION: u8 = 0x34;
 const SMSC_SYSTEM_ID: &str = "smppd";
 
 impl<G: Gateway> Session<G> {
-    pub(super) async fn dispatch(&mut self, pdu: Pdu, span: &tracing::Span) -> Result<(), SessionEnd> {
+    pub(super) async fn dispatch(
+        &mut self,
+        pdu: Pdu,
+        span: &tracing::Span,
+    ) -> Result<(), SessionEnd> {
         let seq = pdu.sequence_number;
         match pdu.body {
             Body::BindTransmitter(b) => self.on_bind(seq, BindType::Transmitter, b, span).await,
@@ -85,12 +89,10 @@ impl<G: Gateway> Session<G> {
             }
             Err(e) => Err(e),
         };
-        let resp_body = |resp: BindResp| {
-            match bind_type {
-                BindType::Transmitter => Body::BindTransmitterResp(resp),
-                BindType::Receiver => Body::BindReceiverResp(resp),
-                BindType::Transceiver => Body::BindTransceiverResp(resp),
-            }
+        let resp_body = |resp: BindResp| match bind_type {
+            BindType::Transmitter => Body::BindTransmitterResp(resp),
+            BindType::Receiver => Body::BindReceiverResp(resp),
+            BindType::Transceiver => Body::BindTransceiverResp(resp),
         };
         match verdict {
             Ok((account, registration, rx)) => {
@@ -239,4 +241,3 @@ fn parse_id(text: Option<&str>) -> Result<MessageId, CommandStatus> {
     text.and_then(|t| MessageId::from_str(t).ok())
         .ok_or(CommandStatus::ESME_RINVMSGID)
 }
-
