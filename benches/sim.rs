@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use futures::StreamExt;
+use smppd::message::MessageId;
 use smppd::pdu::{Bind, Body, COctetString, Pdu, ShortMessage, SubmitSm};
 use smppd::sim::{SimConfig, Simulator};
+use smppd::upstream::{Channel, ChannelConfig, OutboundMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -125,5 +128,77 @@ fn bench_variant(c: &mut Criterion, name: &str, cfg: SimConfig) {
     rt.block_on(sim.shutdown());
 }
 
-criterion_group!(benches, bench_sim);
+/// smppd's side: `Channel::send` through 4 TRX sessions (window 64) into the simulator.
+fn bench_channel(c: &mut Criterion) {
+    const MESSAGES: usize = 20_000;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (sim, channel) = rt.block_on(async {
+        let sim = Simulator::start(SimConfig {
+            record_limit: 0,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        // No receipts are asked for, but drain events anyway.
+        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let channel = Channel::start(
+            ChannelConfig {
+                name: "bench".into(),
+                host: "127.0.0.1".into(),
+                port: sim.addr().port(),
+                sessions: 4,
+                window: 64,
+                ..ChannelConfig::default()
+            },
+            tx,
+        );
+        while channel.status().sessions_bound < 4 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        (sim, channel)
+    });
+    let submit = SubmitSm {
+        source_addr: COctetString::try_from("10690001").unwrap(),
+        destination_addr: COctetString::try_from("13800138000").unwrap(),
+        short_message: ShortMessage::try_from(&b"benchmark message text"[..]).unwrap(),
+        ..SubmitSm::default()
+    };
+    let mut group = c.benchmark_group("upstream");
+    group.throughput(Throughput::Elements(MESSAGES as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("channel_send_4x64", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                futures::stream::iter(0..MESSAGES)
+                    .map(|i| {
+                        let msg = OutboundMessage {
+                            message_id: MessageId::from_u64(i as u64),
+                            submit: submit.clone(),
+                            account_extension: None,
+                        };
+                        let channel = channel.clone();
+                        async move { channel.send(msg).await }
+                    })
+                    .buffer_unordered(512)
+                    .for_each(|r| {
+                        assert!(r.all_accepted());
+                        futures::future::ready(())
+                    })
+                    .await;
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(async {
+        channel.shutdown().await;
+        sim.shutdown().await;
+    });
+}
+
+criterion_group!(benches, bench_sim, bench_channel);
 criterion_main!(benches);
