@@ -4,14 +4,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use std::sync::Arc;
-
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{self, Config};
-use crate::message::MessageId;
-use crate::pdu::{CancelSm, CommandStatus, DataSm, ReplaceSm, SubmitMulti, SubmitSm};
-use crate::server::{BindInfo, Gateway, MultiOutcome, QueryOutcome, Server, ShutdownReport};
+use crate::server::ShutdownReport;
 
 /// `smppd check-config FILE`: parse and validate, print a one-line summary or the error.
 pub(crate) fn check_config(file: &Path) -> ExitCode {
@@ -82,26 +78,25 @@ pub(crate) fn run(file: Option<&Path>) -> ExitCode {
 }
 
 async fn serve(cfg: Config) -> ExitCode {
-    // TODO(integrator): replace with the real pipeline (policy → store → routing → upstream).
-    tracing::warn!("submit path not wired yet: submits are refused with ESME_RSYSERR");
-    let server = Server::new(&cfg.server, &cfg.accounts, Arc::new(UnwiredGateway));
-    let listeners = match server.bind().await {
-        Ok(l) => l,
+    let started = match crate::gateway::start(&cfg).await {
+        Ok(s) => s,
         Err(e) => {
-            tracing::error!("{e}");
+            tracing::error!("cannot start: {e}");
+            eprintln!("smppd: cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
-    for l in &listeners {
-        if let Ok(a) = l.local_addr() {
-            // Scripts (and the measurement tools) read this line to find an ephemeral port.
-            println!("smppd listening on {a}");
-        }
+    for a in &started.client_addrs {
+        // Scripts (and the measurement tools) read this line to find an ephemeral port.
+        println!("smppd listening on {a}");
+    }
+    for sim in &started.sims {
+        println!("simulated carrier listening on {}", sim.addr());
     }
     tracing::info!(config = %cfg, "smppd started");
     let shutdown = CancellationToken::new();
     tokio::spawn(signal_shutdown(shutdown.clone()));
-    match server.serve(listeners, shutdown).await {
+    match started.serve(shutdown).await {
         ShutdownReport::Clean => {
             tracing::info!("stopped cleanly");
             ExitCode::SUCCESS
@@ -144,43 +139,4 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-/// Stands in for the submit pipeline until the integrator wires it: refuses every message
-/// operation honestly instead of pretending to accept.
-struct UnwiredGateway;
-
-impl Gateway for UnwiredGateway {
-    async fn submit_sm(&self, _: &BindInfo, _: Box<SubmitSm>) -> Result<MessageId, CommandStatus> {
-        Err(CommandStatus::ESME_RSYSERR)
-    }
-    async fn data_sm(&self, _: &BindInfo, _: Box<DataSm>) -> Result<MessageId, CommandStatus> {
-        Err(CommandStatus::ESME_RSYSERR)
-    }
-    async fn submit_multi(
-        &self,
-        _: &BindInfo,
-        _: Box<SubmitMulti>,
-    ) -> Result<MultiOutcome, CommandStatus> {
-        Err(CommandStatus::ESME_RSYSERR)
-    }
-    async fn query_sm(&self, _: &BindInfo, _: MessageId) -> Result<QueryOutcome, CommandStatus> {
-        Err(CommandStatus::ESME_RQUERYFAIL)
-    }
-    async fn cancel_sm(
-        &self,
-        _: &BindInfo,
-        _: Option<MessageId>,
-        _: CancelSm,
-    ) -> Result<(), CommandStatus> {
-        Err(CommandStatus::ESME_RCANCELFAIL)
-    }
-    async fn replace_sm(
-        &self,
-        _: &BindInfo,
-        _: MessageId,
-        _: Box<ReplaceSm>,
-    ) -> Result<(), CommandStatus> {
-        Err(CommandStatus::ESME_RREPLACEFAIL)
-    }
 }

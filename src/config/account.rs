@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::password::{check_smpp_password, Credential};
 use crate::message::MessageType;
+use crate::policy::AccountPolicy;
 use crate::server::BindType;
 
 /// SMPP 3.4 §4.1.1: `system_id` is a C-Octet String of at most 16 octets, so 15 characters.
@@ -45,10 +46,14 @@ pub struct AccountConfig {
     #[serde(default)]
     pub signatures: Vec<String>,
     /// Per-account quota and content settings read by the policy layer.
-    // TODO(integrator): replace with `crate::policy::AccountPolicy` once policy lands; until
-    // then the table is carried through unchecked.
+    /// Digits appended to a channel's service code in source addresses (106900**12**), and
+    /// how MO replies find this account.
     #[serde(default)]
-    pub policy: toml::Table,
+    pub extension: Option<String>,
+    /// Quotas and content settings (`[accounts.policy]`). The account's own `signatures`
+    /// and `default_message_type` above are authoritative and copied in.
+    #[serde(default)]
+    pub policy: AccountPolicy,
 }
 
 fn all_bind_types() -> Vec<BindType> {
@@ -84,8 +89,10 @@ pub struct Account {
     pub default_message_type: MessageType,
     /// Registered signatures.
     pub signatures: Vec<String>,
-    /// Policy settings (see [`AccountConfig::policy`]).
-    pub policy: toml::Table,
+    /// Digits identifying the account after a channel's service code.
+    pub extension: Option<String>,
+    /// Quotas and content settings, with `signatures` and `default_message_type` copied in.
+    pub policy: AccountPolicy,
 }
 
 impl Account {
@@ -168,6 +175,26 @@ impl AccountConfig {
         if let Some(bad) = self.signatures.iter().find(|s| s.trim().is_empty()) {
             return Err(("signatures", format!("{bad:?} is blank")));
         }
+        if let Some(ext) = &self.extension {
+            if ext.is_empty() || ext.len() > 8 || !ext.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(("extension", format!("{ext:?} must be 1–8 digits")));
+            }
+        }
+        let mut policy = self.policy.clone();
+        if !self.signatures.is_empty() {
+            // Written as the client writes them (`【顺丰速运】`); policy matches the name.
+            policy.signatures = self
+                .signatures
+                .iter()
+                .map(|s| {
+                    s.trim()
+                        .trim_start_matches(['【', '['])
+                        .trim_end_matches(['】', ']'])
+                        .to_owned()
+                })
+                .collect();
+        }
+        policy.default_message_type = self.default_message_type;
         Ok(Account {
             system_id: id.clone(),
             credential,
@@ -176,7 +203,8 @@ impl AccountConfig {
             max_binds: self.max_binds,
             default_message_type: self.default_message_type,
             signatures: self.signatures.clone(),
-            policy: self.policy.clone(),
+            extension: self.extension.clone(),
+            policy,
         })
     }
 }

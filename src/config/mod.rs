@@ -17,7 +17,13 @@ pub use password::{
     hash_password, hash_password_with, Credential, HashPasswordError, MAX_PASSWORD_LEN,
 };
 
+use crate::gateway::GatewaySettings;
+use crate::policy::PolicySettings;
+use crate::routing::{RouteTable, RoutingConfig};
 use crate::server::ServerSettings;
+use crate::sim::SimConfig;
+use crate::store::StoreConfig;
+use crate::upstream::ChannelConfig;
 
 /// `deploy/smppd.example.toml`, compiled in so `smppd run` works with nothing else installed.
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../deploy/smppd.example.toml");
@@ -25,8 +31,7 @@ pub const EMBEDDED_DEFAULT: &str = include_str!("../../deploy/smppd.example.toml
 /// The name [`EMBEDDED_DEFAULT`] goes by in error messages.
 pub const EMBEDDED_DEFAULT_NAME: &str = "<embedded deploy/smppd.example.toml>";
 
-/// The whole file as written. Sections owned by modules that have not landed their typed
-/// settings yet are carried as raw tables.
+/// The whole file as written; each section is its module's own settings type.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -34,20 +39,38 @@ struct RawConfig {
     server: ServerSettings,
     #[serde(default)]
     accounts: Vec<AccountConfig>,
-    // TODO(integrator): swap each table for its module's settings struct
-    // (`policy::PolicySettings`, `store::StoreSettings`, …) as they land.
     #[serde(default)]
-    policy: toml::Table,
+    gateway: GatewaySettings,
     #[serde(default)]
-    store: toml::Table,
+    policy: PolicySettings,
     #[serde(default)]
-    routing: toml::Table,
+    store: StoreConfig,
     #[serde(default)]
-    upstream: toml::Table,
+    routing: RoutingConfig,
     #[serde(default)]
-    sim: toml::Table,
+    upstream: UpstreamSection,
+    #[serde(default)]
+    sim: SimSection,
     #[serde(default)]
     admin: toml::Table,
+}
+
+/// `[upstream]`: the carrier channels smppd binds to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamSection {
+    /// `[[upstream.channels]]`.
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+}
+
+/// `[sim]`: simulated carriers started inside smppd (the demo; never in production).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    /// `[[sim.carriers]]`.
+    #[serde(default)]
+    pub carriers: Vec<SimConfig>,
 }
 
 /// A validated configuration.
@@ -57,16 +80,18 @@ pub struct Config {
     pub server: ServerSettings,
     /// Accounts allowed to bind, unique by system_id.
     pub accounts: Vec<Account>,
-    /// `[policy]`, not yet typed (see the TODO on the raw config).
-    pub policy: toml::Table,
-    /// `[store]`, not yet typed.
-    pub store: toml::Table,
-    /// `[routing]`, not yet typed.
-    pub routing: toml::Table,
-    /// `[upstream]` (carriers), not yet typed.
-    pub upstream: toml::Table,
-    /// `[sim]` (simulated carriers), not yet typed.
-    pub sim: toml::Table,
+    /// `[gateway]`: the pipeline between sessions and carriers.
+    pub gateway: GatewaySettings,
+    /// `[policy]`: content lists, unsubscribe phrases, recipient limits.
+    pub policy: PolicySettings,
+    /// `[store]`: the durable message store.
+    pub store: StoreConfig,
+    /// `[routing]`: route rules, channel groups, portability.
+    pub routing: RoutingConfig,
+    /// `[upstream]`: carrier channels.
+    pub upstream: UpstreamSection,
+    /// `[sim]`: embedded simulated carriers.
+    pub sim: SimSection,
     /// `[admin]`, not yet typed.
     pub admin: toml::Table,
 }
@@ -153,9 +178,33 @@ impl Config {
             }
             accounts.push(account);
         }
+        let mut names = HashSet::new();
+        for (i, ch) in raw.upstream.channels.iter().enumerate() {
+            ch.validate().map_err(|e| {
+                invalid(
+                    format!("upstream.channels[{i}] ({:?})", ch.name),
+                    e.to_string(),
+                )
+            })?;
+            if !names.insert(ch.name.as_str()) {
+                return Err(invalid(
+                    format!("upstream.channels[{i}].name"),
+                    format!("{:?} is already used by an earlier channel", ch.name),
+                ));
+            }
+        }
+        let names: Vec<&str> = raw
+            .upstream
+            .channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        RouteTable::new(&raw.routing, &names)
+            .map_err(|e| invalid("routing".into(), e.to_string()))?;
         Ok(Config {
             server: raw.server,
             accounts,
+            gateway: raw.gateway,
             policy: raw.policy,
             store: raw.store,
             routing: raw.routing,

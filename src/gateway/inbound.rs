@@ -82,6 +82,15 @@ pub fn from_data_sm(pdu: &DataSm, now: SystemTime) -> Result<Inbound, InboundErr
     read(Fields::from(pdu), now)
 }
 
+/// Re-reads a stored message (recovery, re-opened concatenated sets).
+pub fn from_payload(payload: &ResendPayload, now: SystemTime) -> Result<Inbound, InboundError> {
+    let sm = super::resend::submit_sm(payload).map_err(|e| InboundError::Text {
+        data_coding: payload.data_coding,
+        reason: e.to_string(),
+    })?;
+    from_submit_sm(&sm, now)
+}
+
 /// The fields both PDUs share.
 struct Fields<'a> {
     payload: ResendPayload,

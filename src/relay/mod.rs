@@ -1,8 +1,17 @@
 //! Receipts and MO messages flowing back from carriers to the owning client.
 //!
-//! carrier `deliver_sm` → [`upstream`](crate::upstream) event → relay: match the carrier id
-//! to smppd's message id, record the final state in the store, build the client's receipt
-//! ([`receipt`]) → server registry → the account's receiver bind.
+//! ```text
+//! carrier deliver_sm → upstream event → carrier (match id, keep evidence, end message in store)
+//!                                     → mo (account by extension, opt-out on 退订)
+//! store (receipt owed) → pump → server registry → the account's receiver bind → ack in store
+//! ```
+//! [`receipt`] builds the client's receipt under smppd's id; [`carrier_ids`] maps carrier ids
+//! (parking receipts that overtake their submit_sm_resp).
 
+mod carrier;
 pub mod carrier_ids;
+mod mo;
+pub(crate) mod pump;
 pub mod receipt;
+
+pub use pump::ReceiptPump;

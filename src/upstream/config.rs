@@ -130,6 +130,9 @@ pub struct ChannelConfig {
     pub throttle_retries: u32,
     /// Status class overrides.
     pub status_overrides: StatusOverrides,
+    /// How this carrier writes receipt ids relative to its submit_sm_resp ids (hex vs
+    /// decimal); the relay matches receipts accordingly.
+    pub receipt_id_form: crate::text::dlr::ReceiptIdForm,
 }
 
 impl Default for ChannelConfig {
@@ -159,6 +162,7 @@ impl Default for ChannelConfig {
             transient_retries: 2,
             throttle_retries: 50,
             status_overrides: StatusOverrides::default(),
+            receipt_id_form: crate::text::dlr::ReceiptIdForm::Same,
         }
     }
 }

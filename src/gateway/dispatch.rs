@@ -1,0 +1,302 @@
+//! Moving accepted messages to carriers: route → channel → carrier's submit_sm_resp → store.
+//!
+//! The in-memory queue is only a fast path. The truth is the store: a message that is not
+//! dispatched now (queue full, no channel available, transient failures beyond the budget)
+//! stays `Accepted` there and the periodic rescan hands it out again, until it is sent or
+//! its validity passes and it ends with an honest EXPIRED receipt.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::message::{MessageId, MessageType};
+use crate::relay::carrier_ids::PartRef;
+use crate::relay::receipt::smppd_err;
+use crate::routing::{NumberHint, RouteQuery, RoutingError};
+use crate::store::{CarrierSubmit, FinalState, ResendPayload};
+use crate::text::dlr::normalize_carrier_id;
+use crate::upstream::{OutboundMessage, StatusClass, SubmitOutcome};
+
+use super::{resend, Shared};
+
+/// One message to hand to a carrier.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub(crate) id: MessageId,
+    pub(crate) account: String,
+    pub(crate) message_type: MessageType,
+    pub(crate) payload: ResendPayload,
+    /// Channels that failed this message transiently (failover skips them).
+    pub(crate) excluded: Vec<String>,
+    pub(crate) attempts: u32,
+}
+
+impl Job {
+    pub(crate) fn new(
+        id: MessageId,
+        account: &str,
+        message_type: MessageType,
+        payload: ResendPayload,
+    ) -> Job {
+        Job {
+            id,
+            account: account.to_owned(),
+            message_type,
+            payload,
+            excluded: Vec::new(),
+            attempts: 0,
+        }
+    }
+}
+
+/// Runs jobs with bounded concurrency until shutdown.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    mut jobs: mpsc::Receiver<Job>,
+    shutdown: CancellationToken,
+) {
+    let permits = Arc::new(Semaphore::new(shared.settings.dispatch_concurrency.max(1)));
+    loop {
+        let job = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            job = jobs.recv() => match job { Some(j) => j, None => break },
+        };
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let s = shared.clone();
+        tokio::spawn(async move {
+            s.dispatch_one(job).await;
+            drop(permit);
+        });
+    }
+}
+
+impl Shared {
+    async fn dispatch_one(&self, job: Job) {
+        // The rescan may offer a message that is already on its way.
+        if self.dispatching.insert(job.id, ()).is_some() {
+            return;
+        }
+        let id = job.id;
+        // cancel_sm marks first and then checks `dispatching`; we insert first and then
+        // check the mark, so one of the two always sees the other.
+        if self.cancelled.remove(&id).is_some() {
+            self.dispatching.remove(&id);
+            return;
+        }
+        self.send_job(job).await;
+        self.dispatching.remove(&id);
+    }
+
+    async fn send_job(&self, mut job: Job) {
+        let now = SystemTime::now();
+        let routes = self.routes();
+        let query = RouteQuery {
+            account: &job.account,
+            destination: &job.payload.destination.addr,
+            hint: NumberHint::from_ton(job.payload.destination.ton),
+            message_type: job.message_type,
+        };
+        let excluded = job.excluded.clone();
+        let health =
+            |name: &str| self.channels.is_available(name) && !excluded.iter().any(|e| e == name);
+        // Pick before any await: the thread-local RNG must not live across one.
+        let picked = routes
+            .route(&query, &health, &mut rand::thread_rng())
+            .map(|(_, route)| route.channel.to_owned());
+        let channel = match picked {
+            Ok(channel) => channel,
+            Err(RoutingError::NoChannelAvailable { .. }) => {
+                // Every channel of every group is down or saturated: the message waits in
+                // the store; the rescan retries it until its validity passes.
+                tracing::debug!(message_id = %job.id, "no channel available; waiting for the rescan");
+                return;
+            }
+            Err(e) => {
+                let why = format!("{} {e}", smppd_err::UNDELIVERABLE_NO_ROUTE);
+                self.finalize_generated(job.id, FinalState::Undeliverable, &why, now)
+                    .await;
+                return;
+            }
+        };
+        let submit = match resend::submit_sm(&job.payload) {
+            Ok(s) => s,
+            Err(e) => {
+                let why = format!("{} {e}", smppd_err::UNDELIVERABLE_NO_ROUTE);
+                self.finalize_generated(job.id, FinalState::Undeliverable, &why, now)
+                    .await;
+                return;
+            }
+        };
+        if let Err(e) = self.store.mark_routed(job.id, channel.clone(), now).await {
+            tracing::warn!(message_id = %job.id, error = %e, "could not mark routed; left to the rescan");
+            return;
+        }
+        let msg = OutboundMessage {
+            message_id: job.id,
+            submit,
+            account_extension: self.extension_of(&job.account),
+        };
+        let report = match self.channels.send(&channel, msg).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(message_id = %job.id, channel, error = %e, "channel vanished; retrying elsewhere");
+                job.excluded.push(channel);
+                return self.retry(job);
+            }
+        };
+        let channel_key: Arc<str> = Arc::from(channel.as_str());
+        if report.total_parts > 1 {
+            self.split_parts.insert(
+                job.id,
+                u16::try_from(report.total_parts).unwrap_or(u16::MAX),
+            );
+        }
+        let at = SystemTime::now();
+        let mut accepted_parts = 0usize;
+        for (i, outcome) in report.parts.iter().enumerate() {
+            let part = u16::try_from(i + 1).unwrap_or(u16::MAX);
+            let submit = match outcome {
+                SubmitOutcome::Accepted {
+                    carrier_message_id,
+                    raw_resp,
+                    ..
+                } => {
+                    accepted_parts += 1;
+                    let part_ref = PartRef {
+                        message_id: job.id,
+                        part: u8::try_from(part).unwrap_or(u8::MAX),
+                    };
+                    if let Some(early) =
+                        self.carrier_ids
+                            .insert(&channel_key, carrier_message_id, part_ref)
+                    {
+                        // The receipt overtook the resp: handle it once the resp is stored.
+                        let shared_early = early;
+                        let keys =
+                            vec![normalize_carrier_id(carrier_message_id).as_str().to_owned()];
+                        self.record_submit(
+                            job.id,
+                            part,
+                            &channel,
+                            Some(carrier_message_id),
+                            0,
+                            raw_resp,
+                            at,
+                            keys,
+                        )
+                        .await;
+                        self.relay_receipt(shared_early).await;
+                        continue;
+                    }
+                    let keys = vec![normalize_carrier_id(carrier_message_id).as_str().to_owned()];
+                    self.record_submit(
+                        job.id,
+                        part,
+                        &channel,
+                        Some(carrier_message_id),
+                        0,
+                        raw_resp,
+                        at,
+                        keys,
+                    )
+                    .await;
+                    continue;
+                }
+                SubmitOutcome::Rejected { status, .. } => Some(*status),
+                SubmitOutcome::Unknown | SubmitOutcome::NotSent => None,
+            };
+            if let Some(status) = submit {
+                self.record_submit(
+                    job.id,
+                    part,
+                    &channel,
+                    None,
+                    status,
+                    &bytes::Bytes::new(),
+                    at,
+                    Vec::new(),
+                )
+                .await;
+            }
+        }
+        if accepted_parts == report.total_parts {
+            return;
+        }
+        let failure = report.failure().cloned();
+        match failure {
+            // Part of the message already reached the carrier: resending the whole would
+            // duplicate those parts, so the message fails honestly.
+            _ if accepted_parts > 0 => {
+                let why = format!(
+                    "{} only {accepted_parts} of {} parts accepted",
+                    smppd_err::REJECTED_BY_CARRIER,
+                    report.total_parts
+                );
+                self.finalize_generated(job.id, FinalState::Undeliverable, &why, at)
+                    .await;
+            }
+            Some(SubmitOutcome::Rejected {
+                status,
+                class: StatusClass::Permanent,
+            }) => {
+                let why = format!(
+                    "{} carrier status {status:#010x} on {channel}",
+                    smppd_err::REJECTED_BY_CARRIER
+                );
+                self.finalize_generated(job.id, FinalState::Rejected, &why, at)
+                    .await;
+            }
+            Some(SubmitOutcome::Unknown) => {
+                // The channel is set to fail unknown outcomes rather than risk a duplicate.
+                let why = format!(
+                    "{} outcome unknown on {channel} (connection lost)",
+                    smppd_err::REJECTED_BY_CARRIER
+                );
+                self.finalize_generated(job.id, FinalState::Unknown, &why, at)
+                    .await;
+            }
+            _ => {
+                job.excluded.push(channel);
+                self.retry(job);
+            }
+        }
+    }
+
+    /// Fails over to another channel, within the attempt budget; past it the message waits
+    /// in the store for the rescan (and, eventually, its validity).
+    fn retry(&self, mut job: Job) {
+        job.attempts += 1;
+        if job.attempts < self.settings.max_dispatch_attempts {
+            self.enqueue(job);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_submit(
+        &self,
+        id: MessageId,
+        part: u16,
+        channel: &str,
+        carrier_id: Option<&str>,
+        status: u32,
+        raw: &bytes::Bytes,
+        at: SystemTime,
+        keys: Vec<String>,
+    ) {
+        let submit = CarrierSubmit {
+            part,
+            channel: channel.to_owned(),
+            carrier_message_id: carrier_id.map(str::to_owned),
+            command_status: status,
+            raw_resp: raw.to_vec(),
+            at,
+        };
+        if let Err(e) = self.store.record_forwarded(id, submit, keys).await {
+            tracing::error!(message_id = %id, error = %e, "could not record the carrier's submit_sm_resp");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Building the running gateway from a [`Config`]: store, policy, routing, carrier channels,
+//! the pipeline tasks and the client-facing server; and stopping it in order.
+//!
+//! Shutdown order (graceful): stop accepting and unbind clients (the server), stop taking new
+//! work into the dispatcher, unbind carriers, then drop the store (its writer flushes).
+//! Everything accepted but not yet sent is in the store and is sent after the next start.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use parking_lot::RwLock;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::message::MessageIdAllocator;
+use crate::policy::Policy;
+use crate::relay::carrier_ids::CarrierIdIndex;
+use crate::relay::{pump, ReceiptPump};
+use crate::routing::{PortabilityTable, RouteTable};
+use crate::server::{Server, ShutdownReport};
+use crate::sim::{SimHandle, Simulator};
+use crate::store::{MessageStore, SqliteStore};
+use crate::upstream::ChannelSet;
+
+use super::{dispatch, sweep, Pipeline, Shared};
+
+/// Why the gateway could not start; each names the part that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The message store could not be opened.
+    #[error("store: {0}")]
+    Store(String),
+    /// The policy settings (keyword lists, templates …) could not be loaded.
+    #[error("policy: {0}")]
+    Policy(String),
+    /// The route table is invalid.
+    #[error("routing: {0}")]
+    Routing(String),
+    /// The carrier channels are invalid.
+    #[error("upstream: {0}")]
+    Upstream(String),
+    /// An embedded simulated carrier could not listen.
+    #[error("simulated carrier {0}: {1}")]
+    Sim(String, std::io::Error),
+    /// The client listener could not bind.
+    #[error("listen: {0}")]
+    Listen(std::io::Error),
+}
+
+/// A started gateway: its addresses and the handles needed to stop it.
+pub struct Started {
+    /// Where clients connect.
+    pub client_addrs: Vec<SocketAddr>,
+    /// The pipeline (admin and tests read through it).
+    pub pipeline: Pipeline,
+    /// Embedded simulated carriers, if the config has any.
+    pub sims: Vec<SimHandle>,
+    server: Server<Pipeline>,
+    listeners: Vec<tokio::net::TcpListener>,
+    tasks: TaskTracker,
+    tasks_stop: CancellationToken,
+}
+
+/// Starts everything but does not serve clients yet (see [`Started::serve`]).
+pub async fn start(cfg: &Config) -> Result<Started, StartError> {
+    let mut sims = Vec::new();
+    for s in &cfg.sim.carriers {
+        let handle = Simulator::start(s.clone())
+            .await
+            .map_err(|e| StartError::Sim(s.system_id.clone(), e))?;
+        sims.push(handle);
+    }
+    let store = SqliteStore::open(&cfg.store).map_err(|e| StartError::Store(e.to_string()))?;
+    let store: Arc<dyn MessageStore> = Arc::new(store);
+    let floor = store
+        .highest_message_id()
+        .await
+        .map_err(|e| StartError::Store(e.to_string()))?;
+
+    let (events_tx, mut events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
+    let channels = ChannelSet::start(&cfg.upstream.channels, events_tx)
+        .map_err(|e| StartError::Upstream(e.to_string()))?;
+    let names: Vec<&str> = channels.names().collect();
+    let portability = PortabilityTable::from_config(&cfg.routing.portability)
+        .map_err(|e| StartError::Routing(e.to_string()))?;
+    let routes = RouteTable::new(&cfg.routing, &names)
+        .map_err(|e| StartError::Routing(e.to_string()))?
+        .with_portability(Arc::new(portability));
+    let policy = Policy::new(
+        cfg.policy.clone(),
+        cfg.accounts
+            .iter()
+            .map(|a| (a.system_id.clone(), a.policy.clone())),
+        SystemTime::now(),
+    )
+    .map_err(|e| StartError::Policy(e.to_string()))?;
+
+    let (dispatch_tx, dispatch_rx) = mpsc::channel(cfg.gateway.dispatch_queue.max(1));
+    let accounts: HashMap<_, _> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.system_id.clone(), Arc::new(a.clone())))
+        .collect();
+    let shared = Arc::new(Shared {
+        settings: cfg.gateway.clone(),
+        policy,
+        store,
+        routes: RwLock::new(Arc::new(routes)),
+        channels: Arc::new(channels),
+        ids: MessageIdAllocator::starting_after(floor),
+        carrier_ids: CarrierIdIndex::new(cfg.gateway.early_receipt_ttl, 100_000),
+        dispatch: dispatch_tx,
+        receipts: ReceiptPump::default(),
+        registry: OnceLock::new(),
+        accounts: RwLock::new(accounts),
+        portability: cfg.routing.portability.clone(),
+        dispatching: Default::default(),
+        cancelled: Default::default(),
+        held: Default::default(),
+        split_parts: Default::default(),
+    });
+    let pipeline = Pipeline {
+        shared: shared.clone(),
+    };
+    let server = Server::new(&cfg.server, &cfg.accounts, Arc::new(pipeline.clone()));
+    let _ = shared.registry.set(server.registry());
+    let listeners = server.bind().await.map_err(StartError::Listen)?;
+    let client_addrs = listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok())
+        .collect();
+
+    let tasks = TaskTracker::new();
+    let tasks_stop = CancellationToken::new();
+    tasks.spawn(dispatch::run(
+        shared.clone(),
+        dispatch_rx,
+        tasks_stop.clone(),
+    ));
+    tasks.spawn(pump::run(shared.clone(), tasks_stop.clone()));
+    tasks.spawn(sweep::run(shared.clone(), tasks_stop.clone()));
+    let relay = shared.clone();
+    let relay_stop = tasks_stop.clone();
+    tasks.spawn(async move {
+        loop {
+            let event = tokio::select! {
+                _ = relay_stop.cancelled() => break,
+                e = events_rx.recv() => match e { Some(e) => e, None => break },
+            };
+            relay.relay_event(event).await;
+        }
+    });
+    Ok(Started {
+        client_addrs,
+        pipeline,
+        sims,
+        server,
+        listeners,
+        tasks,
+        tasks_stop,
+    })
+}
+
+impl Started {
+    /// Serves clients until `shutdown` is cancelled, then stops everything in order.
+    pub async fn serve(self, shutdown: CancellationToken) -> ShutdownReport {
+        let report = self.server.serve(self.listeners, shutdown).await;
+        self.tasks_stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.pipeline.shared.channels.shutdown().await;
+        for sim in &self.sims {
+            sim.shutdown().await;
+        }
+        report
+    }
+}

@@ -1,0 +1,171 @@
+//! Periodic work that keeps the store's promises: recovery and rescans (accepted messages
+//! that are not on their way get dispatched), validity expiry (honest EXPIRED receipts),
+//! concatenated sets that never completed, receipts that never found their message, and
+//! retention compaction.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::policy::concat::{ConcatKey, ConcatOutcome};
+use crate::relay::receipt::smppd_err;
+use crate::store::{FinalState, MessageRecord};
+
+use super::dispatch::Job;
+use super::{inbound, Shared};
+
+/// Records read per rescan page.
+const PAGE: usize = 1000;
+
+/// Runs the sweeps every `rescan_interval` until shutdown; the first run is the recovery.
+pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(shared.settings.rescan_interval);
+    let mut rounds: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        let now = SystemTime::now();
+        shared.expire(now).await;
+        shared.rescan(rounds == 0, now).await;
+        shared.end_incomplete_sets(now).await;
+        shared.drop_orphan_receipts();
+        // Compaction is cheap when there is nothing to delete; run it every ~100 rounds.
+        if rounds % 100 == 0 {
+            if let Err(e) = shared.store.compact(now, 10_000).await {
+                tracing::warn!(error = %e, "compaction failed");
+            }
+        }
+        rounds += 1;
+    }
+}
+
+impl Shared {
+    /// Messages whose validity passed without a final state end EXPIRED (smppd-generated).
+    async fn expire(&self, now: SystemTime) {
+        let Ok(ids) = self.store.expiry_candidates(now, PAGE).await else {
+            return;
+        };
+        for id in ids {
+            if self.dispatching.contains_key(&id) {
+                continue;
+            }
+            let why = format!(
+                "{} validity period passed without a carrier's final receipt",
+                smppd_err::EXPIRED_IN_GATEWAY
+            );
+            self.finalize_generated(id, FinalState::Expired, &why, now)
+                .await;
+        }
+    }
+
+    /// Accepted messages not on their way are dispatched; at start (`recovery`) also those
+    /// sent without a carrier response (at-least-once: a carrier may see such a message
+    /// twice if smppd died between the carrier's accept and storing its response).
+    async fn rescan(&self, recovery: bool, now: SystemTime) {
+        let mut after = None;
+        loop {
+            let Ok(page) = self.store.unsent(after, PAGE).await else {
+                break;
+            };
+            let full = page.len() == PAGE;
+            after = page.last().map(|r| r.message.id);
+            for rec in page {
+                self.offer(rec, recovery, now).await;
+            }
+            if !full {
+                break;
+            }
+        }
+        if !recovery {
+            return;
+        }
+        let mut after = None;
+        loop {
+            let Ok(page) = self.store.sent_without_response(after, PAGE).await else {
+                break;
+            };
+            let full = page.len() == PAGE;
+            after = page.last().map(|r| r.message.id);
+            for rec in page {
+                let m = rec.message;
+                self.enqueue(Job::new(m.id, &m.account, m.message_type, m.payload));
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+
+    /// A stored, unsent message back into the pipeline. A concatenation part that is held
+    /// (its set not complete) stays held; at recovery held parts are re-registered with the
+    /// assembler, and a set found complete was already judged (its last part is stored only
+    /// after the whole passed policy), so all its parts are dispatched.
+    async fn offer(&self, rec: MessageRecord, recovery: bool, now: SystemTime) {
+        let m = rec.message;
+        if self.dispatching.contains_key(&m.id) || self.held.contains_key(&m.id) {
+            return;
+        }
+        if let (Some(c), true) = (m.concat, recovery) {
+            let Ok(read) = inbound::from_payload(&m.payload, now) else {
+                return;
+            };
+            let national = crate::routing::normalize(&m.payload.destination.addr)
+                .ok()
+                .and_then(|n| n.national)
+                .unwrap_or_else(|| m.payload.destination.addr.clone());
+            let key = ConcatKey {
+                account: m.account.clone(),
+                source: m.payload.source.addr.clone(),
+                destination: national,
+                reference: c.reference,
+            };
+            match self
+                .policy
+                .concat()
+                .add(key, c.sequence, c.total, read.text, m.id, now)
+            {
+                Ok(ConcatOutcome::Pending) => {
+                    self.held.insert(m.id, ());
+                    return;
+                }
+                Ok(ConcatOutcome::Complete { parts, .. }) => {
+                    for part in parts.into_iter().filter(|p| *p != m.id) {
+                        self.held.remove(&part);
+                        if let Ok(Some(r)) = self.store.get(part).await {
+                            let pm = r.message;
+                            self.enqueue(Job::new(pm.id, &pm.account, pm.message_type, pm.payload));
+                        }
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        self.enqueue(Job::new(m.id, &m.account, m.message_type, m.payload));
+    }
+
+    /// Sets that never completed: every held part ends REJECTD (never forwarded).
+    async fn end_incomplete_sets(&self, now: SystemTime) {
+        for set in self.policy.concat().sweep(now) {
+            let why = format!(
+                "{} only some parts of {} arrived before the timeout",
+                smppd_err::INCOMPLETE_CONCAT,
+                set.total
+            );
+            for id in set.parts {
+                self.held.remove(&id);
+                self.finalize_generated(id, FinalState::Rejected, &why, now)
+                    .await;
+            }
+        }
+    }
+
+    /// Receipts that waited in vain for their submit_sm_resp.
+    fn drop_orphan_receipts(&self) {
+        for orphan in self.carrier_ids.expire_parked(Instant::now()) {
+            tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; dropped");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Carrier `deliver_sm`s: receipts are matched to smppd's message and end it; MO replies go
+//! to the account owning the service code, and unsubscribe replies feed the opt-out list.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::gateway::Shared;
+use crate::message::MessageId;
+use crate::store::{
+    CarrierReceipt, FinalReport, FinalSource, FinalState, FinalizeOutcome, MessageRecord,
+};
+use crate::text::dlr::{self, normalize_carrier_id, ReceiptIdForm, ReceiptStat};
+use crate::upstream::{Incoming, PartFinal, ReceiptAggregator, UpstreamEvent};
+
+use super::carrier_ids::PartRef;
+
+/// What a carrier receipt says, read from its TLVs first and its text second.
+#[derive(Debug, Clone)]
+struct ReceiptFacts {
+    carrier_id: String,
+    stat: ReceiptStat,
+    err: String,
+}
+
+fn read_receipt(incoming: &Incoming) -> Option<ReceiptFacts> {
+    let d = &incoming.deliver;
+    let text = String::from_utf8_lossy(d.payload());
+    let parsed = dlr::parse(&text).ok();
+    let carrier_id = d
+        .tlvs
+        .receipted_message_id()
+        .map(str::to_owned)
+        .or_else(|| parsed.as_ref().map(|p| p.id.clone()))?;
+    let stat = d
+        .tlvs
+        .message_state()
+        .and_then(|s| ReceiptStat::from_message_state(s.0))
+        .or_else(|| parsed.as_ref().map(|p| p.stat.clone()))?;
+    let err = parsed
+        .as_ref()
+        .and_then(|p| p.err.clone())
+        .or_else(|| {
+            d.tlvs
+                .network_error_code()
+                .map(|c| format!("{:03}", c.error_code))
+        })
+        .unwrap_or_else(|| "000".to_owned());
+    Some(ReceiptFacts {
+        carrier_id,
+        stat,
+        err,
+    })
+}
+
+/// The store's final state for a carrier's final stat. ACCEPTD ("accepted on behalf of the
+/// subscriber") is not a delivery, so it does not count as delivered.
+fn final_state(stat: &ReceiptStat) -> Option<FinalState> {
+    Some(match stat {
+        ReceiptStat::Delivrd => FinalState::Delivered,
+        ReceiptStat::Expired => FinalState::Expired,
+        ReceiptStat::Deleted => FinalState::Deleted,
+        ReceiptStat::Undeliv => FinalState::Undeliverable,
+        ReceiptStat::Rejectd => FinalState::Rejected,
+        ReceiptStat::Acceptd => FinalState::Unknown,
+        ReceiptStat::Enroute | ReceiptStat::Unknown | ReceiptStat::Other(_) => return None,
+    })
+}
+
+impl Shared {
+    /// Handles one event from the carriers.
+    pub(crate) async fn relay_event(&self, event: UpstreamEvent) {
+        match event {
+            UpstreamEvent::Receipt(incoming) => self.relay_receipt(incoming).await,
+            UpstreamEvent::Mo(incoming) => self.relay_mo(incoming).await,
+        }
+    }
+
+    /// A carrier receipt: match it, keep it as evidence, end the message.
+    pub(crate) async fn relay_receipt(&self, incoming: Incoming) {
+        let Some(facts) = read_receipt(&incoming) else {
+            tracing::warn!(channel = %incoming.channel, "carrier receipt without a usable id or state; kept in the log only");
+            return;
+        };
+        let form = self.receipt_id_form(&incoming.channel);
+        let part = match self
+            .carrier_ids
+            .resolve(&incoming.channel, &facts.carrier_id, form)
+        {
+            Some(p) => Some(p),
+            None => {
+                self.part_from_store(&incoming.channel, &facts.carrier_id)
+                    .await
+            }
+        };
+        let Some(part) = part else {
+            // Probably ahead of its submit_sm_resp: wait for it.
+            let channel = incoming.channel.clone();
+            if self
+                .carrier_ids
+                .park(&channel, &facts.carrier_id, form, incoming)
+                .is_err()
+            {
+                tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id dropped: parking full");
+            }
+            return;
+        };
+        let evidence = CarrierReceipt {
+            part: Some(u16::from(part.part)),
+            channel: incoming.channel.to_string(),
+            raw_pdu: incoming.raw.to_vec(),
+            at: incoming.received_at,
+        };
+        let Some(state) = final_state(&facts.stat) else {
+            self.keep_evidence(part.message_id, evidence).await;
+            return;
+        };
+        let total_parts = self.split_parts.get(&part.message_id).map(|n| *n);
+        let decided = match total_parts {
+            Some(total) if total > 1 => {
+                self.keep_evidence(part.message_id, evidence.clone()).await;
+                match self.fold_parts(part.message_id, total).await {
+                    Some(s) => s,
+                    None => return,
+                }
+            }
+            _ => state,
+        };
+        let report = FinalReport {
+            state: decided,
+            reason: Some(facts.err.clone()),
+            at: incoming.received_at,
+            source: FinalSource::Carrier(evidence),
+        };
+        match self.store.finalize(part.message_id, report).await {
+            Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
+                self.split_parts.remove(&part.message_id);
+                self.carrier_ids
+                    .remove(&incoming.channel, &facts.carrier_id);
+                if receipt_owed {
+                    self.receipts.wake();
+                }
+            }
+            Ok(FinalizeOutcome::AlreadyFinal(_)) => {}
+            Err(e) => {
+                tracing::error!(message_id = %part.message_id, error = %e, "could not record a carrier receipt")
+            }
+        }
+        if decided != FinalState::Delivered {
+            self.learn_portability(&incoming, &facts.err);
+        }
+    }
+
+    async fn keep_evidence(&self, id: MessageId, evidence: CarrierReceipt) {
+        if let Err(e) = self.store.add_carrier_receipt(id, evidence).await {
+            tracing::error!(message_id = %id, error = %e, "could not keep a carrier receipt");
+        }
+    }
+
+    /// After a restart the in-memory index is empty: find the message by its carrier id.
+    async fn part_from_store(&self, channel: &Arc<str>, carrier_id: &str) -> Option<PartRef> {
+        let key = normalize_carrier_id(carrier_id);
+        let ids = self
+            .store
+            .find_by_carrier_key(key.as_str().to_owned())
+            .await
+            .ok()?;
+        for id in ids {
+            let Ok(Some(rec)) = self.store.get(id).await else {
+                continue;
+            };
+            let submit = rec.submits.iter().find(|s| {
+                s.channel == **channel
+                    && s.carrier_message_id
+                        .as_deref()
+                        .map(normalize_carrier_id)
+                        .as_ref()
+                        == Some(&key)
+            });
+            if let Some(s) = submit {
+                let parts = distinct_parts(&rec);
+                if parts > 1 {
+                    self.split_parts.insert(id, parts);
+                }
+                return Some(PartRef {
+                    message_id: id,
+                    part: u8::try_from(s.part).unwrap_or(u8::MAX),
+                });
+            }
+        }
+        None
+    }
+
+    /// The final state of a split message from the part receipts kept so far: delivered
+    /// only when every part is, failed at the first failed part, `None` while waiting.
+    async fn fold_parts(&self, id: MessageId, total: u16) -> Option<FinalState> {
+        let rec = self.store.get(id).await.ok()??;
+        let mut agg = ReceiptAggregator::new(usize::from(total));
+        let mut decided = None;
+        for r in &rec.receipts {
+            let Some(part) = r.part.and_then(|p| usize::from(p).checked_sub(1)) else {
+                continue;
+            };
+            let Some(state) = receipt_state(&r.raw_pdu) else {
+                continue;
+            };
+            let result = if state == FinalState::Delivered {
+                PartFinal::Delivered(state)
+            } else {
+                PartFinal::Failed(state)
+            };
+            if let Ok(Some(outcome)) = agg.record(part, result) {
+                decided = Some(match outcome {
+                    crate::upstream::MessageFinal::Delivered(s) => s,
+                    crate::upstream::MessageFinal::Failed { receipt, .. } => receipt,
+                });
+            }
+        }
+        decided
+    }
+
+    fn receipt_id_form(&self, channel: &str) -> ReceiptIdForm {
+        self.channels
+            .get(channel)
+            .map(|c| c.config().receipt_id_form)
+            .unwrap_or_default()
+    }
+
+    /// A receipt error code the operator lists as "number ported away" (携号转网) marks the
+    /// number as served by another network. Which one the receipt does not say, so the
+    /// override names carrier `unknown`: route rules for `unknown` (typically an all-network
+    /// channel) take the number from then on, and an operator can correct the entry.
+    fn learn_portability(&self, incoming: &Incoming, err: &str) {
+        let routes = self.routes();
+        let number = incoming.deliver.source_addr.to_string_lossy();
+        let Ok(dest) = routes.resolve(&number, crate::routing::NumberHint::Unknown) else {
+            return;
+        };
+        let Some(national) = dest.number.national.as_deref() else {
+            return;
+        };
+        if !self
+            .portability
+            .is_ported_error(&incoming.channel, dest.carrier, err)
+        {
+            return;
+        }
+        match routes
+            .portability()
+            .learn_ported(national, crate::routing::Carrier::Unknown)
+        {
+            Ok(_) => {
+                tracing::info!(channel = %incoming.channel, err, "learned a ported number from a receipt")
+            }
+            Err(e) => tracing::warn!(error = %e, "could not record a ported number"),
+        }
+    }
+}
+
+/// Parts a message was split into, from the carrier responses recorded for it.
+pub(crate) fn distinct_parts(rec: &MessageRecord) -> u16 {
+    let mut parts: Vec<u16> = rec.submits.iter().map(|s| s.part).collect();
+    parts.sort_unstable();
+    parts.dedup();
+    u16::try_from(parts.len()).unwrap_or(u16::MAX)
+}
+
+/// The final state a stored raw receipt PDU reports, if final.
+fn receipt_state(raw: &[u8]) -> Option<FinalState> {
+    let pdu = crate::pdu::decode_pdu(bytes::Bytes::copy_from_slice(raw)).ok()?;
+    let crate::pdu::Body::DeliverSm(d) = pdu.body else {
+        return None;
+    };
+    let incoming = Incoming {
+        channel: Arc::from(""),
+        deliver: d,
+        raw: bytes::Bytes::new(),
+        received_at: SystemTime::now(),
+    };
+    final_state(&read_receipt(&incoming)?.stat)
+}
