@@ -1,5 +1,6 @@
 //! The `smppd` command line: one subcommand per operator task.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,18 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
+    Sim(crate::sim::cli::SimArgs),
+    /// Regenerate the shipped mobile prefix table from the shared CSV
+    /// (see src/routing/data/README.md).
+    GenPrefixes {
+        /// The source CSV (prefix,province,city,carrier).
+        #[arg(long)]
+        from: PathBuf,
+        /// Where to write the compact table.
+        #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
+        out: PathBuf,
+    },
 }
 
 /// Entry point of the binary.
@@ -25,6 +38,24 @@ pub fn main() -> ExitCode {
         Command::Version => {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
+        }
+        Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::GenPrefixes { from, out } => {
+            report(crate::routing::cli::gen_prefixes(&from, &out))
+        }
+    }
+}
+
+/// Prints a subcommand's outcome and turns it into an exit code.
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("smppd: {msg}");
+            ExitCode::FAILURE
         }
     }
 }
