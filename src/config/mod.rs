@@ -199,8 +199,12 @@ impl Config {
             .iter()
             .map(|c| c.name.as_str())
             .collect();
-        RouteTable::new(&raw.routing, &names)
-            .map_err(|e| invalid("routing".into(), e.to_string()))?;
+        // A config with neither routes nor channels is a server-only config (tests, tools);
+        // `smppd run` still refuses it when it builds the route table.
+        if !raw.routing.rules.is_empty() || !names.is_empty() {
+            RouteTable::new(&raw.routing, &names)
+                .map_err(|e| invalid("routing".into(), e.to_string()))?;
+        }
         Ok(Config {
             server: raw.server,
             accounts,
