@@ -53,7 +53,12 @@ fn bench(c: &mut Criterion) {
         .expect("bench table")
         .with_portability(ported);
     let prefixes = PrefixTable::embedded().expect("embedded table");
-    let numbers = ["13800138000", "+86 130 0000 1234", "8619912340000", "13900001234"];
+    let numbers = [
+        "13800138000",
+        "+86 130 0000 1234",
+        "8619912340000",
+        "13900001234",
+    ];
     let mut rng = StdRng::seed_from_u64(7);
     let up = |_: &str| true;
 

@@ -37,10 +37,20 @@ fn gen_prefixes_writes_a_table_that_loads() {
     let msg = gen_prefixes(&csv, &out).unwrap();
     assert!(msg.contains("3 prefixes in 2 runs"), "{msg}");
     let table = PrefixTable::parse(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(table.lookup("13000011234").map(|i| i.carrier), Some(Carrier::Cucc));
-    assert_eq!(table.lookup("17000001234").map(|i| i.carrier), Some(Carrier::MvnoCtcc));
+    assert_eq!(
+        table.lookup("13000011234").map(|i| i.carrier),
+        Some(Carrier::Cucc)
+    );
+    assert_eq!(
+        table.lookup("17000001234").map(|i| i.carrier),
+        Some(Carrier::MvnoCtcc)
+    );
 
-    std::fs::write(&csv, "prefix,province,city,carrier\n1300000,山东,济南,orange\n").unwrap();
+    std::fs::write(
+        &csv,
+        "prefix,province,city,carrier\n1300000,山东,济南,orange\n",
+    )
+    .unwrap();
     let err = gen_prefixes(&csv, &out).unwrap_err();
     assert!(err.contains("line 2: unknown carrier \"orange\""), "{err}");
 }
@@ -61,23 +71,45 @@ fn learned_ports_survive_a_restart_and_route_by_override() {
     let mut rng = rand::thread_rng();
 
     let ported = Arc::new(PortabilityTable::from_config(&config.portability).unwrap());
-    let table = RouteTable::new(&config, &channels).unwrap().with_portability(ported.clone());
-    assert_eq!(table.route(&query, &AllAvailable, &mut rng).unwrap().1.channel, "cm-a");
+    let table = RouteTable::new(&config, &channels)
+        .unwrap()
+        .with_portability(ported.clone());
+    assert_eq!(
+        table
+            .route(&query, &AllAvailable, &mut rng)
+            .unwrap()
+            .1
+            .channel,
+        "cm-a"
+    );
     ported.learn_ported("13800138000", Carrier::Ctcc).unwrap();
-    assert_eq!(table.route(&query, &AllAvailable, &mut rng).unwrap().1.channel, "ct-a");
+    assert_eq!(
+        table
+            .route(&query, &AllAvailable, &mut rng)
+            .unwrap()
+            .1
+            .channel,
+        "ct-a"
+    );
     drop((table, ported));
 
     // A new process: the override comes back from the file.
     let ported = Arc::new(PortabilityTable::from_config(&config.portability).unwrap());
-    let table = RouteTable::new(&config, &channels).unwrap().with_portability(ported);
+    let table = RouteTable::new(&config, &channels)
+        .unwrap()
+        .with_portability(ported);
     let (dest, route) = table.route(&query, &AllAvailable, &mut rng).unwrap();
     assert_eq!(dest.carrier_source, CarrierSource::Override);
     assert_eq!(route.channel, "ct-a");
 
     let text = explain_route(&config, &channels, "acme", "13800138000", MessageType::Otp).unwrap();
-    assert!(text.contains("carrier:     ctcc (portability override), prefix table says cmcc"), "{text}");
+    assert!(
+        text.contains("carrier:     ctcc (portability override), prefix table says cmcc"),
+        "{text}"
+    );
     assert!(text.contains("route:       channel \"ct-a\""), "{text}");
 
-    let err = explain_route(&config, &["cm-a"], "acme", "13800138000", MessageType::Otp).unwrap_err();
+    let err =
+        explain_route(&config, &["cm-a"], "acme", "13800138000", MessageType::Otp).unwrap_err();
     assert!(err.contains("unknown channel \"ct-a\""), "{err}");
 }
