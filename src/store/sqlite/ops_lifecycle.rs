@@ -12,7 +12,7 @@ use crate::store::stats::final_column;
 use crate::store::time::to_ms;
 use crate::store::StoreError;
 
-use super::ops::{bump, db_id, require, state_of, OpResult, QueueEffect};
+use super::ops::{db_id, require, state_of, Effects, OpResult, QueueEffect};
 use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
 
 pub(super) fn route(
@@ -37,7 +37,7 @@ pub(super) fn forward(
     id: MessageId,
     s: &CarrierSubmit,
     keys: &[String],
-    effects: &mut Vec<QueueEffect>,
+    effects: &mut Effects,
 ) -> Result<OpResult, StoreError> {
     let state = require(conn, id)?;
     conn.prepare_cached(
@@ -78,7 +78,7 @@ pub(super) fn forward(
         )?
         .execute(params![db_id(id), new_state, s.channel, to_ms(s.at)])?;
         if new_state == FORWARDED {
-            effects.push(QueueEffect::Forwarded(id));
+            effects.queue.push(QueueEffect::Forwarded(id));
         }
     }
     Ok(OpResult::Forward(ForwardOutcome {
@@ -109,7 +109,7 @@ pub(super) fn finalize(
     conn: &Connection,
     id: MessageId,
     report: &FinalReport,
-    effects: &mut Vec<QueueEffect>,
+    effects: &mut Effects,
 ) -> Result<OpResult, StoreError> {
     type Row = (i64, Option<String>, String, String, String, i64, u8);
     let row: Option<Row> = conn
@@ -162,7 +162,7 @@ pub(super) fn finalize(
     msgs[6] = -1;
     segs[col] = segments;
     segs[6] = -segments;
-    bump(conn, (&day, &account, &mtype), msgs, segs)?;
+    effects.bump((&day, &account, &mtype), msgs, segs);
     // SMPP 3.4 §5.2.17: bits 1..0 of registered_delivery: 01 = receipt on success or
     // failure, 10 = receipt on failure only.
     let owed = match rd & 0x03 {
@@ -182,7 +182,7 @@ pub(super) fn finalize(
             to_ms(report.at)
         ])?;
     }
-    effects.push(QueueEffect::Closed(id));
+    effects.queue.push(QueueEffect::Closed(id));
     Ok(OpResult::Finalize(FinalizeOutcome::Finalized {
         receipt_owed: owed,
     }))
