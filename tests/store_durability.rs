@@ -22,7 +22,7 @@ async fn committed_records_survive_an_unclean_stop() {
                 .unwrap();
         }
         store
-            .mark_routed(id(1, 1), "cmcc-a".into(), at(2))
+            .mark_routed(id(1, 1), route("cmcc-a"), at(2))
             .await
             .unwrap();
         store

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::message::MessageId;
 use crate::store::record::{
     CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageState,
-    NewMessage, Rejection,
+    NewMessage, Rejection, Route,
 };
 use crate::store::{CompactionReport, StoreError};
 
@@ -25,7 +25,7 @@ pub(crate) enum WriteOp {
     Reject(Box<Rejection>),
     Route {
         id: MessageId,
-        channel: String,
+        route: Box<Route>,
         at: i64,
     },
     Forward {
@@ -86,7 +86,7 @@ pub(crate) fn apply(
     match op {
         WriteOp::Accept(m) => accept(conn, m, stats_offset, effects).map(|()| OpResult::Done),
         WriteOp::Reject(r) => reject(conn, r, stats_offset, effects).map(|()| OpResult::Done),
-        WriteOp::Route { id, channel, at } => route(conn, *id, channel, *at),
+        WriteOp::Route { id, route: r, at } => route(conn, *id, r, *at, effects),
         WriteOp::Forward { id, submit, keys } => forward(conn, *id, submit, keys, effects),
         WriteOp::Receipt { id, receipt } => {
             require(conn, *id)?;
@@ -114,6 +114,13 @@ pub(crate) fn apply(
 /// for messages, then the same for segments.
 pub(crate) type Deltas = ([i64; 7], [i64; 7]);
 
+/// `(day, account, channel, carrier, province)`; unknown labels are empty strings.
+pub(crate) type RouteKey = (String, String, String, String, String);
+
+/// Route statistics deltas `[routed, delivered, failed, expired, pending]` for messages,
+/// then for segments.
+pub(crate) type RouteDeltas = ([i64; 5], [i64; 5]);
+
 /// What a successful write changes besides its own rows. Statistics and the highest id
 /// are summed over the batch and written once, just before the batch commits (same
 /// transaction, so they still reconcile at every commit); queue effects are applied to
@@ -123,6 +130,7 @@ pub(crate) struct Effects {
     pub(crate) queue: Vec<QueueEffect>,
     stats: HashMap<(String, String, String), Deltas>,
     rejected: HashMap<(String, String, String, String), (i64, i64)>,
+    routes: HashMap<RouteKey, RouteDeltas>,
     max_id: Option<MessageId>,
 }
 
@@ -152,6 +160,15 @@ impl Effects {
         row.1 += segments;
     }
 
+    /// Adds deltas to a route statistics row.
+    pub(super) fn route(&mut self, key: RouteKey, msgs: [i64; 5], segs: [i64; 5]) {
+        let row = self.routes.entry(key).or_default();
+        for i in 0..5 {
+            row.0[i] += msgs[i];
+            row.1[i] += segs[i];
+        }
+    }
+
     /// Raises the highest id ever stored.
     pub(super) fn raise_max_id(&mut self, id: MessageId) {
         self.max_id = self.max_id.max(Some(id));
@@ -167,6 +184,9 @@ impl Effects {
             let row = self.rejected.entry(k).or_default();
             row.0 += n;
             row.1 += segs;
+        }
+        for (k, (m, s)) in other.routes {
+            self.route(k, m, s);
         }
         self.max_id = self.max_id.max(other.max_id);
     }
@@ -197,6 +217,22 @@ impl Effects {
         )?;
         for ((day, account, mtype, reason), (n, segs)) in &self.rejected {
             st.execute(params![day, account, mtype, reason, n, segs])?;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO stats_route VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15)
+             ON CONFLICT(day, account, channel, carrier, province) DO UPDATE SET
+                 routed = routed + ?6, delivered = delivered + ?7, failed = failed + ?8,
+                 expired = expired + ?9, pending = pending + ?10,
+                 seg_routed = seg_routed + ?11, seg_delivered = seg_delivered + ?12,
+                 seg_failed = seg_failed + ?13, seg_expired = seg_expired + ?14,
+                 seg_pending = seg_pending + ?15",
+        )?;
+        for ((day, account, channel, carrier, province), (m, s)) in &self.routes {
+            st.execute(params![
+                day, account, channel, carrier, province, m[0], m[1], m[2], m[3], m[4], s[0], s[1],
+                s[2], s[3], s[4]
+            ])?;
         }
         if let Some(id) = self.max_id {
             conn.prepare_cached(
