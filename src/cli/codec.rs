@@ -2,7 +2,6 @@
 //! them to cross-check the codec from the outside.
 
 use std::io::Read;
-use std::process::ExitCode;
 
 use bytes::Bytes;
 
@@ -39,20 +38,6 @@ pub(crate) fn encode(arg: &str) -> Result<String, String> {
     let text = input(arg).map_err(|e| format!("reading stdin: {e}"))?;
     let pdu: Pdu = serde_json::from_str(&text).map_err(|e| format!("invalid PDU JSON: {e}"))?;
     Ok(hex::encode(pdu.to_bytes()))
-}
-
-/// Prints the result or the error, as the exit status says.
-pub(crate) fn run(result: Result<String, String>) -> ExitCode {
-    match result {
-        Ok(out) => {
-            println!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("smppd: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 #[cfg(test)]
