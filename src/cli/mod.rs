@@ -1,9 +1,13 @@
 //! The `smppd` command line: one subcommand per operator task.
 
+mod server_cmds;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
 #[derive(Debug, Parser)]
@@ -17,6 +21,29 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
+    Decode {
+        /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
+        hex: String,
+    },
+    /// Encode one SMPP PDU given as JSON (or `-` for stdin), as printed by `decode`, to hex.
+    Encode {
+        /// The PDU as JSON.
+        json: String,
+    },
+    /// Run the gateway (with no --config: the embedded deploy/smppd.example.toml).
+    Run {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and exit (status 0 if valid, 1 with the reason if not).
+    CheckConfig {
+        /// Config file (TOML).
+        file: PathBuf,
+    },
+    /// Read a password from stdin and print its argon2id hash for `password_hash`.
+    HashPassword,
     /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
     Sim(crate::sim::cli::SimArgs),
     /// Regenerate the shipped mobile prefix table from the shared CSV
@@ -39,6 +66,11 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Decode { hex } => report(codec::decode(&hex)),
+        Command::Encode { json } => report(codec::encode(&json)),
+        Command::Run { config } => server_cmds::run(config.as_deref()),
+        Command::CheckConfig { file } => server_cmds::check_config(&file),
+        Command::HashPassword => server_cmds::hash_password(),
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
