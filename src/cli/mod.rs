@@ -99,9 +99,15 @@ pub fn main() -> ExitCode {
             crate::config::Config::load(&config)
                 .map_err(|e| e.to_string())
                 .and_then(|c| {
-                    crate::routing::cli::explain_from_tables(
+                    let names: Vec<&str> = c
+                        .upstream
+                        .channels
+                        .iter()
+                        .map(|ch| ch.name.as_str())
+                        .collect();
+                    crate::routing::cli::explain_route(
                         &c.routing,
-                        &c.upstream,
+                        &names,
                         &account,
                         &number,
                         message_type,

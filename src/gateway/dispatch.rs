@@ -15,7 +15,7 @@ use crate::message::{MessageId, MessageType};
 use crate::relay::carrier_ids::PartRef;
 use crate::relay::receipt::smppd_err;
 use crate::routing::{NumberHint, RouteQuery, RoutingError};
-use crate::store::{CarrierSubmit, FinalState, ResendPayload};
+use crate::store::{CarrierSubmit, FinalState, ResendPayload, Route};
 use crate::text::dlr::normalize_carrier_id;
 use crate::upstream::{OutboundMessage, StatusClass, SubmitOutcome};
 
@@ -106,9 +106,13 @@ impl Shared {
         // Pick before any await: the thread-local RNG must not live across one.
         let picked = routes
             .route(&query, &health, &mut rand::thread_rng())
-            .map(|(_, route)| route.channel.to_owned());
-        let channel = match picked {
-            Ok(channel) => channel,
+            .map(|(dest, route)| Route {
+                channel: route.channel.to_owned(),
+                carrier: Some(dest.carrier.to_string()),
+                province: dest.province.map(|p| p.to_string()),
+            });
+        let route = match picked {
+            Ok(route) => route,
             Err(RoutingError::NoChannelAvailable { .. }) => {
                 // Every channel of every group is down or saturated: the message waits in
                 // the store; the rescan retries it until its validity passes.
@@ -131,7 +135,8 @@ impl Shared {
                 return;
             }
         };
-        if let Err(e) = self.store.mark_routed(job.id, channel.clone(), now).await {
+        let channel = route.channel.clone();
+        if let Err(e) = self.store.mark_routed(job.id, route, now).await {
             tracing::warn!(message_id = %job.id, error = %e, "could not mark routed; left to the rescan");
             return;
         }
