@@ -243,3 +243,32 @@ fn smppd_sim_command_serves_and_records_to_a_file() {
     assert_eq!(rec.destination_addr, "13800138000");
     assert_eq!(rec.carrier_id, id);
 }
+
+#[tokio::test]
+async fn configured_mo_reaches_bound_receivers() {
+    let sim = Simulator::start(SimConfig {
+        mo: Some(smppd::sim::MoConfig {
+            every: Duration::from_millis(20),
+            source_addr: "13800138000".into(),
+            destination_addr: "1069000101".into(),
+            text: "退订".into(),
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut c = connect(sim.addr()).await;
+    bind(&mut c, "a", "b").await;
+    let pdu = next(&mut c).await;
+    let Body::DeliverSm(d) = pdu.body else {
+        panic!("expected MO, got {pdu:?}");
+    };
+    assert_eq!(d.esm_class & 0x3C, 0, "MO must not look like a receipt");
+    assert_eq!(d.destination_addr.to_string_lossy(), "1069000101");
+    assert_eq!(d.data_coding, 8);
+    assert_eq!(
+        smppd::text::decode(d.data_coding, &d.short_message).unwrap(),
+        "退订"
+    );
+    sim.shutdown().await;
+}
