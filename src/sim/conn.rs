@@ -29,7 +29,7 @@ pub(crate) enum Out {
     /// A `deliver_sm` (receipt or MO) to number and encode.
     Deliver(Box<DeliverSm>),
     /// Several `deliver_sm`s written together.
-    Delivers(Vec<Box<DeliverSm>>),
+    Delivers(Vec<DeliverSm>),
     /// An `unbind` from the simulator.
     Unbind,
 }
@@ -347,7 +347,7 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>
                 Some(Out::Delivers(ds)) => {
                     for d in ds {
                         seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
-                        let _ = codec.encode(wire::deliver_pdu(seq, *d), &mut buf);
+                        let _ = codec.encode(wire::deliver_pdu(seq, d), &mut buf);
                     }
                 }
                 Some(Out::Unbind) => {

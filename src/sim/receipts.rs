@@ -145,7 +145,7 @@ fn dispatch(ctx: &Ctx, due: Vec<PendingDeliver>) -> Vec<PendingDeliver> {
         let n = batch.len() as u64;
         let dues: Vec<(Instant, String)> =
             batch.iter().map(|p| (p.due, p.system_id.clone())).collect();
-        let pdus = batch.into_iter().map(|p| p.deliver).collect();
+        let pdus = batch.into_iter().map(|p| *p.deliver).collect();
         match ctx.receivers.send(&account, Out::Delivers(pdus)) {
             Ok(()) => {
                 ctx.record
@@ -160,7 +160,7 @@ fn dispatch(ctx: &Ctx, due: Vec<PendingDeliver>) -> Vec<PendingDeliver> {
                         .map(|((due, system_id), deliver)| PendingDeliver {
                             due,
                             system_id,
-                            deliver,
+                            deliver: Box::new(deliver),
                         }),
                 );
             }
