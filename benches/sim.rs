@@ -25,7 +25,11 @@ fn encode(pdu: Pdu, dst: &mut BytesMut) {
 }
 
 /// A bound connection and one batch of encoded submits.
-async fn client(addr: std::net::SocketAddr, registered_delivery: u8) -> (TcpStream, BytesMut) {
+async fn client(
+    addr: std::net::SocketAddr,
+    system_id: &str,
+    registered_delivery: u8,
+) -> (TcpStream, BytesMut) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.set_nodelay(true).unwrap();
     let mut buf = BytesMut::new();
@@ -33,7 +37,9 @@ async fn client(addr: std::net::SocketAddr, registered_delivery: u8) -> (TcpStre
         Pdu::new(
             1,
             Body::BindTransceiver(Bind {
-                system_id: COctetString::try_from("bench").unwrap(),
+                // One account per connection: receipts go to a receiver of the same account,
+                // so each connection gets exactly its own receipts back.
+                system_id: COctetString::try_from(system_id).unwrap(),
                 interface_version: 0x34,
                 ..Bind::default()
             }),
@@ -115,8 +121,9 @@ fn bench_variant(c: &mut Criterion, name: &str, cfg: SimConfig, receipts: bool) 
     let (sim, mut clients) = rt.block_on(async {
         let sim = Simulator::start(cfg).await.unwrap();
         let mut clients = Vec::new();
-        for _ in 0..CONNS {
-            clients.push(client(sim.addr(), u8::from(receipts)).await);
+        for i in 0..CONNS {
+            let account = format!("bench{i}");
+            clients.push(client(sim.addr(), &account, u8::from(receipts)).await);
         }
         (sim, clients)
     });

@@ -272,3 +272,33 @@ async fn configured_mo_reaches_bound_receivers() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_burst_of_receipted_submits_gets_every_response_and_receipt() {
+    let sim = Simulator::start(SimConfig {
+        receipt_delay: Duration::ZERO,
+        record_limit: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut c = connect(sim.addr()).await;
+    bind(&mut c, "burst", "x").await;
+    const N: u32 = 5000;
+    for seq in 0..N {
+        c.feed(submit(seq + 2, "13800138000", "b", 1))
+            .await
+            .unwrap();
+    }
+    SinkExt::<Pdu>::flush(&mut c).await.unwrap();
+    let (mut resps, mut receipts) = (0, 0);
+    while resps + receipts < 2 * N {
+        match next(&mut c).await.body {
+            Body::SubmitSmResp(_) => resps += 1,
+            Body::DeliverSm(_) => receipts += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((resps, receipts), (N, N));
+    sim.shutdown().await;
+}
