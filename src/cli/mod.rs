@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod codec;
+
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
 #[derive(Debug, Parser)]
 #[command(name = "smppd", version, about)]
@@ -19,6 +21,16 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
+    Decode {
+        /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
+        hex: String,
+    },
+    /// Encode one SMPP PDU given as JSON (or `-` for stdin), as printed by `decode`, to hex.
+    Encode {
+        /// The PDU as JSON.
+        json: String,
+    },
     /// Run the gateway (with no --config: the embedded deploy/smppd.example.toml).
     Run {
         /// Config file (TOML).
@@ -44,6 +56,21 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Explain which rule and channel a message to NUMBER would take.
+    Route {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The destination number, in any form a client may send.
+        number: String,
+        /// The message type (otp, system_notice, business_notice, member_service, marketing,
+        /// other, or an alias).
+        #[arg(long = "type", default_value = "other")]
+        message_type: crate::message::MessageType,
+        /// The submitting account's system_id.
+        #[arg(long, default_value = "")]
+        account: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -54,6 +81,8 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Decode { hex } => report(codec::decode(&hex)),
+        Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
         Command::CheckConfig { file } => server_cmds::check_config(&file),
         Command::HashPassword => server_cmds::hash_password(),
@@ -61,6 +90,24 @@ pub fn main() -> ExitCode {
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
         }
+        Command::Route {
+            config,
+            number,
+            message_type,
+            account,
+        } => report(
+            crate::config::Config::load(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    crate::routing::cli::explain_from_tables(
+                        &c.routing,
+                        &c.upstream,
+                        &account,
+                        &number,
+                        message_type,
+                    )
+                }),
+        ),
     }
 }
 
