@@ -9,7 +9,8 @@
 //! at most 64 content hashes, so ≈ 300 B per number for typical limits
 //! (1 M numbers ≈ 300 MB worst case). Entries idle longer than the longest window
 //! are dropped when a shard is full; if a shard is still full, its least recently
-//! active number is evicted (its limits start afresh: a documented fail-open).
+//! active eighth is evicted (their limits start afresh: a documented fail-open,
+//! preferred to refusing every new number once the table is full).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
@@ -268,16 +269,24 @@ fn ms(v: u64) -> std::time::Duration {
 fn evict(shard: &mut HashMap<String, RecipientState>, now_ms: u64, cap: usize) {
     // Idle for a day: every default window (the longest is 1 day) has expired.
     shard.retain(|_, st| now_ms.saturating_sub(st.last_ms) < DAY_MS);
-    while shard.len() >= cap {
-        let Some(oldest) = shard
-            .iter()
-            .min_by_key(|(_, st)| st.last_ms)
-            .map(|(k, _)| k.clone())
-        else {
-            break;
-        };
-        shard.remove(&oldest);
+    if shard.len() < cap {
+        return;
     }
+    // Still full: drop the least recently active eighth in one pass, so a full
+    // tracker costs O(1) amortized per new number rather than a scan per insert.
+    let mut last: Vec<u64> = shard.values().map(|st| st.last_ms).collect();
+    let k = (last.len() / 8).max(1) - 1;
+    let (_, threshold, _) = last.select_nth_unstable(k);
+    let threshold = *threshold;
+    let mut budget = k + 1;
+    shard.retain(|_, st| {
+        if budget > 0 && st.last_ms <= threshold {
+            budget -= 1;
+            false
+        } else {
+            true
+        }
+    });
 }
 
 #[cfg(test)]
