@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
+    Sim(crate::sim::cli::SimArgs),
     /// Regenerate the shipped mobile prefix table from the shared CSV
     /// (see src/routing/data/README.md).
     GenPrefixes {
@@ -37,6 +39,7 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
         }
