@@ -95,6 +95,7 @@ fn bench_policy(c: &mut Criterion) {
     };
     let policy = Policy::new(settings.clone(), [("bench".to_string(), account)], t0).unwrap();
     let phrases = ten_thousand_phrases();
+    let rules = ContentRules::compile(phrases.clone(), &[], &settings).unwrap();
     let n = policy.set_content_rules(ContentRules::compile(phrases, &[], &settings).unwrap());
     assert_eq!(n, 10_000);
     let numbers: Vec<String> = (0..200_000u64).map(|i| format!("138{i:08}")).collect();
@@ -128,6 +129,22 @@ fn bench_policy(c: &mut Criterion) {
     };
     g.bench_function("check_full_10k_phrases", |b| b.iter(|| run(true)));
     g.bench_function("content_only_10k_phrases", |b| b.iter(|| run(false)));
+    let normalized: Vec<String> = MESSAGES.iter().map(|(t, _)| normalize(t)).collect();
+    g.bench_function("keywords_scan_10k_phrases", |b| {
+        b.iter(|| {
+            let k = i.get();
+            i.set(k + 1);
+            let j = k % MESSAGES.len();
+            rules.keywords.find(MESSAGES[j].0, &normalized[j]).is_some()
+        })
+    });
+    g.bench_function("regex_rules", |b| {
+        b.iter(|| {
+            let k = i.get();
+            i.set(k + 1);
+            rules.regex.find(MESSAGES[k % MESSAGES.len()].0).is_some()
+        })
+    });
     g.bench_function("normalize", |b| {
         b.iter(|| {
             let k = i.get();

@@ -96,7 +96,7 @@ impl RegexRule {
     pub fn default_short_links() -> RegexRule {
         RegexRule {
             name: "short_link".to_string(),
-            pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][^\s]*)?".to_string(),
+            pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][!-~]*)?".to_string(),
             allow: Vec::new(),
         }
     }

@@ -71,10 +71,11 @@ pub struct Entry<'a> {
 }
 
 /// Proof of a recorded message, to undo it if a later check refuses the message.
+/// Borrows the submission's strings: recording allocates nothing for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ticket {
-    number: String,
-    account: String,
+pub struct Ticket<'a> {
+    number: &'a str,
+    account: &'a str,
     message_type: MessageType,
     at_ms: u64,
     day: i64,
@@ -106,9 +107,11 @@ impl FrequencyTracker {
     }
 
     fn shard(&self, number: &str) -> &Mutex<HashMap<String, RecipientState>> {
-        let mut h = DefaultHasher::new();
-        number.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        // FNV-1a: numbers are short and not attacker-chosen keys of this array.
+        let h = number.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        &self.shards[(h as usize) % SHARDS]
     }
 
     /// Numbers currently tracked.
@@ -123,11 +126,11 @@ impl FrequencyTracker {
 
     /// Checks every limit and, if all pass, records the message. On refusal returns
     /// the reason and the rule that fired.
-    pub fn check_and_record(
+    pub fn check_and_record<'a>(
         &self,
-        e: &Entry<'_>,
+        e: &Entry<'a>,
         limits: Limits<'_>,
-    ) -> Result<Ticket, (RejectReason, String)> {
+    ) -> Result<Ticket<'a>, (RejectReason, String)> {
         let Entry {
             account,
             number,
@@ -137,10 +140,15 @@ impl FrequencyTracker {
             day,
         } = *e;
         let mut shard = self.shard(number).lock();
-        if !shard.contains_key(number) && shard.len() >= self.per_shard {
-            evict(&mut shard, now_ms, self.per_shard);
+        if !shard.contains_key(number) {
+            if shard.len() >= self.per_shard {
+                evict(&mut shard, now_ms, self.per_shard);
+            }
+            shard.insert(number.to_string(), RecipientState::default());
         }
-        let st = shard.entry(number.to_string()).or_default();
+        let Some(st) = shard.get_mut(number) else {
+            return Err((RejectReason::FrequencyLimit, "frequency:internal".into()));
+        };
         st.last_ms = st.last_ms.max(now_ms);
         let dup = limits.duplicate_window_ms;
         while st
@@ -225,8 +233,8 @@ impl FrequencyTracker {
         }
         st.day_count += 1;
         Ok(Ticket {
-            number: number.to_string(),
-            account: account.to_string(),
+            number,
+            account,
             message_type,
             at_ms: now_ms,
             day,
@@ -235,9 +243,9 @@ impl FrequencyTracker {
     }
 
     /// Undoes a recorded message (a later check refused it).
-    pub fn rollback(&self, t: &Ticket) {
-        let mut shard = self.shard(&t.number).lock();
-        let Some(st) = shard.get_mut(&t.number) else {
+    pub fn rollback(&self, t: &Ticket<'_>) {
+        let mut shard = self.shard(t.number).lock();
+        let Some(st) = shard.get_mut(t.number) else {
             return;
         };
         if let Some(s) = st
