@@ -43,6 +43,45 @@ async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
 }
 
 #[tokio::test]
+async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let (tx, _events) = mpsc::channel(16);
+    let ch = Channel::start(channel_config(&sim, 2), tx);
+    wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 2).await;
+    assert_eq!(sim.unbind_all(), 2);
+    // Both sessions go through unbind → close → bind again.
+    wait_until(Duration::from_secs(5), || {
+        SimStats::get(&sim.stats().binds) == 4 && ch.status().sessions_bound == 2
+    })
+    .await;
+    assert_eq!(ch.counters().disconnects, 2);
+    assert!(ch
+        .send(message(1, "13800138000", "after"))
+        .await
+        .all_accepted());
+    ch.shutdown().await;
+}
+
+#[tokio::test]
+async fn submit_written_to_a_carrier_that_then_hangs_is_unknown_not_unsent() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let (tx, _events) = mpsc::channel(16);
+    let mut cfg = channel_config(&sim, 1);
+    cfg.response_timeout = Duration::from_millis(300);
+    cfg.queue_timeout = Duration::from_millis(200);
+    let ch = Channel::start(cfg, tx);
+    wait_until(Duration::from_secs(5), || ch.is_available()).await;
+    sim.set_hang(true);
+    // The channel still believes the session is fine: the submit is written, never answered,
+    // the session is declared dead, and no other session can take the resend.
+    let report = ch.send(message(1, "13800138000", "x")).await;
+    assert_eq!(report.parts, vec![SubmitOutcome::Unknown]);
+    let c = ch.counters();
+    assert_eq!((c.unknown_outcomes, c.dead_peers), (1, 1));
+    ch.shutdown().await;
+}
+
+#[tokio::test]
 async fn receipts_are_acked_only_when_the_relay_takes_them() {
     let sim = Simulator::start(SimConfig {
         receipt_delay: Duration::from_millis(1),

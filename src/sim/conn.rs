@@ -28,6 +28,8 @@ pub(crate) enum Out {
     Raw(Bytes),
     /// A `deliver_sm` (receipt or MO) to number and encode.
     Deliver(Box<DeliverSm>),
+    /// An `unbind` from the simulator.
+    Unbind,
 }
 
 /// A fixed 100 ms window counter for `throttle_above_tps` (coarse on purpose: cheap).
@@ -66,6 +68,8 @@ struct Conn {
     out: mpsc::UnboundedSender<Out>,
     codec: SmppCodec,
     closing: bool,
+    /// Whether the record still takes submits (checked once per read batch).
+    recording: bool,
 }
 
 /// Serves one TCP connection until it closes or `cancel` fires.
@@ -87,6 +91,7 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
         out: out_tx,
         codec: SmppCodec::default(),
         closing: false,
+        recording: true,
     };
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut records = Vec::new();
@@ -104,6 +109,7 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
         }
         let mut resp = BytesMut::new();
         let mut direct = BytesMut::new();
+        c.recording = c.ctx.record.wants_more();
         loop {
             let item = match c.codec.decode(&mut buf) {
                 Ok(Some(item)) => item,
@@ -145,6 +151,7 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
         }
     }
     c.ctx.receivers.remove(c.id);
+    c.ctx.writers.lock().retain(|(id, _)| *id != c.id);
     cancel.cancel();
     writer.abort();
 }
@@ -223,6 +230,7 @@ impl Conn {
                     .receivers
                     .add(&system_id, self.id, self.out.clone());
             }
+            self.ctx.writers.lock().push((self.id, self.out.clone()));
             self.bound = Some((kind, system_id));
         }
         wire::bind_resp(seq, kind, status, &cfg.system_id)
@@ -254,15 +262,19 @@ impl Conn {
         stats.accepted.fetch_add(1, Ordering::Relaxed);
         let raw_id = self.ctx.next_id.fetch_add(1, Ordering::Relaxed);
         let carrier_id = cfg.message_id_format.format(raw_id);
-        let fields = wire::submit_fields(&submit);
         let delivered = !(cfg.undeliverable_rate > 0.0
             && self.rng.gen_bool(cfg.undeliverable_rate.clamp(0.0, 1.0)));
         // SMPP 3.4 §5.2.17 registered_delivery bits 1–0: 1 = always, 2 = on failure only.
-        let wants = match fields.registered_delivery & 0x03 {
+        let wants = match submit.registered_delivery & 0x03 {
             1 => true,
             2 => !delivered,
             _ => cfg.always_receipt,
         };
+        if !wants && !self.recording {
+            // Nothing to remember about this submit: skip decoding its fields.
+            return wire::submit_sm_resp(seq, 0, &carrier_id);
+        }
+        let fields = wire::submit_fields(&submit);
         if wants {
             let receipt_id = cfg
                 .receipt_id_format
@@ -275,22 +287,24 @@ impl Conn {
                 deliver: Box::new(deliver),
             });
         }
-        records.push(SubmitRecord {
-            received_at_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0),
-            system_id,
-            source_addr: fields.source_addr,
-            destination_addr: fields.destination_addr,
-            service_type: fields.service_type,
-            esm_class: fields.esm_class,
-            data_coding: fields.data_coding,
-            registered_delivery: fields.registered_delivery,
-            message_hex: hex::encode(&fields.message),
-            text: fields.text,
-            carrier_id: carrier_id.clone(),
-        });
+        if self.recording {
+            records.push(SubmitRecord {
+                received_at_ms: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0),
+                system_id,
+                source_addr: fields.source_addr,
+                destination_addr: fields.destination_addr,
+                service_type: fields.service_type,
+                esm_class: fields.esm_class,
+                data_coding: fields.data_coding,
+                registered_delivery: fields.registered_delivery,
+                message_hex: hex::encode(&fields.message),
+                text: fields.text,
+                carrier_id: carrier_id.clone(),
+            });
+        }
         wire::submit_sm_resp(seq, 0, &carrier_id)
     }
 }
@@ -321,6 +335,10 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>
                 Some(Out::Deliver(d)) => {
                     seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
                     let _ = codec.encode(wire::deliver_pdu(seq, *d), &mut buf);
+                }
+                Some(Out::Unbind) => {
+                    seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                    let _ = codec.encode(wire::unbind(seq), &mut buf);
                 }
                 None => break,
             }

@@ -44,6 +44,8 @@ pub(crate) struct Ctx {
     pub(crate) delivers: mpsc::UnboundedSender<PendingDeliver>,
     pub(crate) rate: Mutex<conn::RateWindow>,
     pub(crate) connections: Mutex<Vec<(u64, CancellationToken)>>,
+    /// Writer queues of bound connections, for simulator-initiated PDUs (unbind).
+    pub(crate) writers: Mutex<Vec<(u64, mpsc::UnboundedSender<Out>)>>,
     pub(crate) shutdown: CancellationToken,
 }
 
@@ -79,6 +81,7 @@ impl Simulator {
             delivers,
             rate: Mutex::new(conn::RateWindow::default()),
             connections: Mutex::new(Vec::new()),
+            writers: Mutex::new(Vec::new()),
             shutdown: CancellationToken::new(),
             record,
             cfg,
@@ -149,6 +152,17 @@ impl SimHandle {
             c.cancel();
         }
         n
+    }
+
+    /// Sends `unbind` on every bound connection (SMPP 3.4 §4.2), as a carrier does before
+    /// maintenance; the ESME is expected to answer, close, and bind again. Returns how many
+    /// connections were asked.
+    pub fn unbind_all(&self) -> usize {
+        let writers = self.ctx.writers.lock();
+        writers
+            .iter()
+            .filter(|(_, w)| w.send(Out::Unbind).is_ok())
+            .count()
     }
 
     /// Connections currently open.

@@ -131,7 +131,7 @@ pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Pend
                     system_id,
                     deliver,
                 }),
-                Err(Out::Raw(_)) => {}
+                Err(Out::Raw(_) | Out::Unbind) => {}
             }
         }
     }

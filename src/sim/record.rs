@@ -110,6 +110,13 @@ impl Record {
         &self.stats
     }
 
+    /// Whether a new submit would be kept (memory room or a record file); when not, the
+    /// connection skips building the record at all.
+    pub(crate) fn wants_more(&self) -> bool {
+        let inner = self.inner.lock();
+        inner.file.is_some() || inner.submits.len() < inner.limit
+    }
+
     /// Adds a batch of accepted submits (one lock per read batch keeps this off the hot path).
     pub(crate) fn extend(&self, batch: &mut Vec<SubmitRecord>) {
         if batch.is_empty() {

@@ -84,6 +84,10 @@ pub(crate) fn enquire_link_resp(seq: u32) -> Pdu {
     Pdu::new(seq, Body::EnquireLinkResp)
 }
 
+pub(crate) fn unbind(seq: u32) -> Pdu {
+    Pdu::new(seq, Body::Unbind)
+}
+
 pub(crate) fn unbind_resp(seq: u32) -> Pdu {
     Pdu::new(seq, Body::UnbindResp)
 }

@@ -266,15 +266,23 @@ impl Channel {
         let mut transients = 0u32;
         let mut resends = 0u32;
         let mut retry_wait = Backoff::new(s.cfg.reconnect_min, s.cfg.reconnect_max);
+        // Once a copy may have reached the carrier, giving up must say Unknown, not NotSent.
+        let gave_up = |resends: u32| {
+            if resends > 0 {
+                SubmitOutcome::Unknown
+            } else {
+                SubmitOutcome::NotSent
+            }
+        };
         loop {
             if s.shutdown.is_cancelled() {
-                return SubmitOutcome::NotSent;
+                return gave_up(resends);
             }
             // Window room first, then the rate slot: taking rate slots while waiting for room
             // would let a burst through the limiter before the carrier's throttle answers
             // could slow it down.
             let Some(reservation) = self.reserve().await else {
-                return SubmitOutcome::NotSent;
+                return gave_up(resends);
             };
             s.limiter.acquire().await;
             let (tx, rx) = oneshot::channel();

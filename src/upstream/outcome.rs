@@ -44,7 +44,8 @@ pub enum SubmitOutcome {
         class: StatusClass,
     },
     /// The connection died after the submit was written and before its response arrived,
-    /// and the channel's policy is `fail` (or the resend budget ran out): the carrier may or
+    /// and the channel's policy is `fail`, or resending did not get an answer either (resend
+    /// budget spent, no session left within `queue_timeout`, shutdown): the carrier may or
     /// may not have the message.
     Unknown,
     /// Nothing was written: no bound session had room within `queue_timeout`, or the channel

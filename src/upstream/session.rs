@@ -336,14 +336,18 @@ impl<'a> Connection<'a> {
         } else {
             (UpstreamEvent::Mo(incoming), &self.shared.counters.mo)
         };
-        match self.shared.events.send(event).await {
-            Ok(()) => {
-                counter.fetch_add(1, Ordering::Relaxed);
-                0
-            }
-            // Nobody to take it (shutting down): SMPP 3.4 §5.1.3 ESME_RX_T_APPN asks the
-            // SMSC to retry later rather than consider it delivered.
-            Err(_) => wire::ESME_RX_T_APPN,
+        tokio::select! {
+            sent = self.shared.events.send(event) => match sent {
+                Ok(()) => {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    0
+                }
+                // Nobody to take it: SMPP 3.4 §5.1.3 ESME_RX_T_APPN asks the SMSC to retry
+                // later rather than consider it delivered.
+                Err(_) => wire::ESME_RX_T_APPN,
+            },
+            // Shutting down while the relay is full: same answer, the carrier keeps it.
+            _ = self.shared.shutdown.cancelled() => wire::ESME_RX_T_APPN,
         }
     }
 

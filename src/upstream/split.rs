@@ -38,13 +38,16 @@ pub(crate) fn apply_source_rule(submit: &mut SubmitSm, rule: &SourceAddrRule, ex
     wire::set_source_ton_npi(submit, rule.ton, rule.npi);
 }
 
-/// Octets one character takes in `coding`'s per-part budget (SMPP carries GSM unpacked,
-/// 160 septets in the 140 octets of an SMS).
-fn octets_per_char(coding: Coding) -> f64 {
+/// Characters of `coding` to reserve so that no `short_message` exceeds `max_octets`.
+///
+/// `text::split` budgets 140 octets per SMS (160 GSM septets, carried one per octet over SMPP,
+/// SMPP 3.4 §5.2.19), so the reserve is the difference in that coding's units: septets for GSM,
+/// 2-octet characters for UCS-2/GBK, octets otherwise.
+fn shrink_chars(coding: Coding, max_octets: usize) -> usize {
     match coding {
-        Coding::Gsm7 => 7.0 / 8.0,
-        Coding::Ucs2 | Coding::Gbk => 2.0,
-        _ => 1.0,
+        Coding::Gsm7 => 160usize.saturating_sub(max_octets),
+        Coding::Ucs2 | Coding::Gbk => 140usize.saturating_sub(max_octets).div_ceil(2),
+        _ => 140usize.saturating_sub(max_octets),
     }
 }
 
@@ -70,13 +73,12 @@ fn split_parts(
     }
     let body = text::decode(data_coding, wire::message_bytes(base)).ok()?;
     // Room for the carrier's text plus whatever the carrier's smaller maximum takes away.
-    let shrink = cfg
-        .split
-        .max_octets
-        .map(|max| 140usize.saturating_sub(max))
-        .unwrap_or(0);
-    let reserve_chars =
-        appended.chars().count() + (shrink as f64 / octets_per_char(coding)).ceil() as usize;
+    let reserve_chars = appended.chars().count()
+        + cfg
+            .split
+            .max_octets
+            .map(|max| shrink_chars(coding, max))
+            .unwrap_or(0);
     let opts = SplitOptions {
         coding: Some(coding),
         // The concatenation reference only has to differ between concurrent long messages
