@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
 #[derive(Debug, Parser)]
 #[command(name = "smppd", version, about)]
@@ -16,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
+    Bench(bench::BenchArgs),
 }
 
 /// Entry point of the binary.
@@ -26,5 +30,6 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Bench(args) => bench::run(args),
     }
 }
