@@ -19,7 +19,7 @@ enum Command {
     /// Print the version and exit.
     Version,
     /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
 }
 
 /// Entry point of the binary.
@@ -30,6 +30,6 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
     }
 }

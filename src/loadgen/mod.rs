@@ -11,10 +11,11 @@
 //! - [`config`]: [`BenchConfig`], the run's parameters (clap args and serde table).
 //! - [`recipients`]: real Chinese number blocks over carriers and provinces.
 //! - `texts`: GSM-7, UCS-2 with a 【签名】 signature, long UDH-split texts, prepared once.
-//! - `session`: one connection's bind/submit/receive loop.
+//! - `bind` / `session`: connecting and binding; one connection's submit/receive loop.
 //! - `tracker` / `receipt`: receipt ↔ message_id matching (receipts may beat their response).
 //! - `stats` / [`usage`]: counters, histograms, the [`Summary`], the tool's own CPU time.
 
+mod bind;
 pub mod config;
 mod error;
 mod receipt;

@@ -90,18 +90,31 @@ mod tests {
         let d = receipt("id:00A1 sub:001 dlvrd:001 submit date:2611281200 done date:2611281201 stat:DELIVRD err:000 text:");
         assert_eq!(
             classify(&d),
-            Delivered::Receipt { id: b"00A1".to_vec(), stat: "DELIVRD".into() }
+            Delivered::Receipt {
+                id: b"00A1".to_vec(),
+                stat: "DELIVRD".into()
+            }
         );
         let mut d = receipt("");
-        d.tlvs.push(Tlv::ReceiptedMessageId("B2".try_into().unwrap()));
+        d.tlvs
+            .push(Tlv::ReceiptedMessageId("B2".try_into().unwrap()));
         d.tlvs.push(Tlv::MessageState(MessageState(5)));
         assert_eq!(
             classify(&d),
-            Delivered::Receipt { id: b"B2".to_vec(), stat: "UNDELIV".into() }
+            Delivered::Receipt {
+                id: b"B2".to_vec(),
+                stat: "UNDELIV".into()
+            }
         );
-        assert_eq!(classify(&receipt("id:C3 stat:ENROUTE")), Delivered::Intermediate);
+        assert_eq!(
+            classify(&receipt("id:C3 stat:ENROUTE")),
+            Delivered::Intermediate
+        );
         assert_eq!(classify(&receipt("garbage")), Delivered::Unreadable);
-        let mo = DeliverSm { esm_class: 0, ..receipt("hello") };
+        let mo = DeliverSm {
+            esm_class: 0,
+            ..receipt("hello")
+        };
         assert_eq!(classify(&mo), Delivered::Mo);
     }
 }

@@ -83,7 +83,11 @@ mod tests {
     #[test]
     fn numbers_are_eleven_digits_from_every_carrier_and_many_provinces() {
         let r = Recipients::new();
-        assert!(r.blocks().len() > 900, "table has {} rows", r.blocks().len());
+        assert!(
+            r.blocks().len() > 900,
+            "table has {} rows",
+            r.blocks().len()
+        );
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let mut carriers = HashSet::new();
         let mut provinces = HashSet::new();
@@ -94,7 +98,15 @@ mod tests {
             carriers.insert(b.carrier);
             provinces.insert(b.province);
         }
-        for c in ["cmcc", "cucc", "ctcc", "cbn", "mvno-cmcc", "mvno-cucc", "mvno-ctcc"] {
+        for c in [
+            "cmcc",
+            "cucc",
+            "ctcc",
+            "cbn",
+            "mvno-cmcc",
+            "mvno-cucc",
+            "mvno-ctcc",
+        ] {
             assert!(carriers.contains(c), "{c} never drawn");
         }
         assert_eq!(provinces.len(), 31);

@@ -11,10 +11,11 @@ use rand::SeedableRng;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::bind;
 use super::config::{BenchConfig, BindMode};
 use super::error::LoadgenError;
 use super::recipients::Recipients;
-use super::session::{self, Role, SessionResult, Workload};
+use super::session::{Role, SessionResult, Workload};
 use super::stats::{Percentiles, Shared, Snapshot, StatusCount, Summary, ToolUsage};
 use super::texts;
 use super::usage::ProcessUsage;
@@ -31,12 +32,11 @@ pub async fn run(cfg: BenchConfig, progress: bool) -> Result<Summary, LoadgenErr
     let usage_before = ProcessUsage::read("self").unwrap_or_default();
     let t_begin = Instant::now();
     let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let source_addr = COctetString::try_from(cfg.source_addr.as_str()).map_err(|e| {
-        LoadgenError::Field {
+    let source_addr =
+        COctetString::try_from(cfg.source_addr.as_str()).map_err(|e| LoadgenError::Field {
             field: "source_addr",
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let work = Arc::new(Workload {
         pool: texts::pool(cfg.text, &mut rng)?,
         recipients: Recipients::new(),
@@ -60,7 +60,7 @@ pub async fn run(cfg: BenchConfig, progress: bool) -> Result<Summary, LoadgenErr
         for &role in roles {
             let (w, go, stop, ready) = (work.clone(), go.clone(), stop.clone(), ready_tx.clone());
             tasks.push(tokio::spawn(async move {
-                match session::bind(&w.cfg, role).await {
+                match bind::bind(&w.cfg, role).await {
                     Ok(conn) => {
                         let _ = ready.send((role, None)).await;
                         Some(conn.run(w, index, go, stop).await)
@@ -76,7 +76,11 @@ pub async fn run(cfg: BenchConfig, progress: bool) -> Result<Summary, LoadgenErr
     drop(ready_tx);
     let mut bind_failures = Vec::new();
     let (mut tx_bound, mut bound) = (0usize, 0usize);
-    while let Some((role, failure)) = ready_rx.recv().await {
+    // Exactly one report per connection; bound sessions keep their sender until they end.
+    for _ in 0..tasks.len() {
+        let Some((role, failure)) = ready_rx.recv().await else {
+            break;
+        };
         match failure {
             Some(f) => bind_failures.push(f),
             None => {
@@ -186,9 +190,8 @@ fn summarize(
         }
     }
     let tracker = s.tracker.lock();
-    let secs_since = |t: Option<Instant>| {
-        t.map_or(0.0, |t| t.saturating_duration_since(t_start).as_secs_f64())
-    };
+    let secs_since =
+        |t: Option<Instant>| t.map_or(0.0, |t| t.saturating_duration_since(t_start).as_secs_f64());
     let per_s = |n: u64, secs: f64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
     let submitted = s.submitted.load(Relaxed);
     let submit_seconds = secs_since(last_resp);

@@ -1,5 +1,5 @@
-//! One SMPP connection of the load tool: bind, then submit with a window (transmitters) and
-//! answer deliver_sm (receivers), until the run stops it with an unbind.
+//! One bound SMPP connection of the load tool (bound by `bind.rs`): submit with a window
+//! (transmitters) and answer deliver_sm (receivers), until the run stops it with an unbind.
 //!
 //! A single task owns both socket halves. Responses and deliver_sm_resp are queued in one
 //! output buffer that is written eagerly with `try_write`, so a burst of responses turns into
@@ -18,7 +18,6 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
@@ -30,7 +29,7 @@ use super::stats::Shared;
 use super::texts::PreparedMessage;
 use super::tracker::{id_key, latency_histogram, ReceiptMatch};
 use crate::pdu::{
-    Bind, Body, CodecError, COctetString, CommandStatus, DeliverSmResp, Pdu, PduError, SmppCodec,
+    Body, COctetString, CodecError, CommandStatus, DeliverSmResp, Pdu, PduError, SmppCodec,
     SubmitSm,
 };
 
@@ -71,77 +70,10 @@ pub(crate) struct SessionResult {
     pub error: Option<LoadgenError>,
 }
 
-type Reader = FramedRead<OwnedReadHalf, SmppCodec>;
+pub(crate) type Reader = FramedRead<OwnedReadHalf, SmppCodec>;
 
 /// Most frames handled before the output is flushed and new submits are queued.
 const DRAIN_BATCH: usize = 64;
-
-/// Connects and binds as `role`.
-pub(crate) async fn bind(cfg: &BenchConfig, role: Role) -> Result<Connection, LoadgenError> {
-    let stream = tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(&cfg.target))
-        .await
-        .map_err(|_| LoadgenError::Timeout("connect"))?
-        .map_err(|source| LoadgenError::Connect {
-            target: cfg.target.clone(),
-            source,
-        })?;
-    stream.set_nodelay(true).map_err(CodecError::Io)?;
-    let (r, mut w) = stream.into_split();
-    let mut reader = FramedRead::new(r, SmppCodec::new());
-    let field = |name: &'static str, e: crate::pdu::FieldValueError| LoadgenError::Field {
-        field: name,
-        reason: e.to_string(),
-    };
-    let bind = Bind {
-        system_id: cfg.system_id.as_str().try_into().map_err(|e| field("system_id", e))?,
-        password: cfg.password.as_str().try_into().map_err(|e| field("password", e))?,
-        system_type: (cfg.system_type.as_str().try_into()).map_err(|e| field("system_type", e))?,
-        interface_version: 0x34,
-        ..Bind::default()
-    };
-    let body = match role {
-        Role::Trx => Body::BindTransceiver(bind),
-        Role::Tx => Body::BindTransmitter(bind),
-        Role::Rx => Body::BindReceiver(bind),
-    };
-    w.write_all(&Pdu::new(1, body).to_bytes())
-        .await
-        .map_err(CodecError::Io)?;
-    loop {
-        let next = tokio::time::timeout(cfg.connect_timeout, reader.next())
-            .await
-            .map_err(|_| LoadgenError::Timeout("bind response"))?;
-        let pdu = match next {
-            None => return Err(LoadgenError::Closed),
-            Some(Err(e)) => return Err(e.into()),
-            Some(Ok(Err(e))) => return Err(LoadgenError::UnexpectedBindAnswer(e.to_string())),
-            Some(Ok(Ok(pdu))) => pdu,
-        };
-        match pdu.body {
-            Body::BindTransceiverResp(_)
-            | Body::BindTransmitterResp(_)
-            | Body::BindReceiverResp(_)
-            | Body::GenericNack => {
-                if pdu.command_status.is_ok() && !matches!(pdu.body, Body::GenericNack) {
-                    return Ok(Connection::new(reader, w, role));
-                }
-                return Err(LoadgenError::BindRefused(pdu.command_status));
-            }
-            Body::EnquireLink => {
-                let resp = Pdu::new(pdu.sequence_number, Body::EnquireLinkResp);
-                w.write_all(&resp.to_bytes())
-                    .await
-                    .map_err(CodecError::Io)?;
-            }
-            other => {
-                return Err(LoadgenError::UnexpectedBindAnswer(format!(
-                    "{:?}",
-                    other.command_id()
-                )))
-            }
-        }
-    }
-}
 
 /// A bound connection and its per-session state.
 pub(crate) struct Connection {
@@ -160,7 +92,7 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    fn new(reader: Reader, writer: OwnedWriteHalf, role: Role) -> Self {
+    pub(crate) fn new(reader: Reader, writer: OwnedWriteHalf, role: Role) -> Self {
         Connection {
             reader,
             writer,
@@ -365,15 +297,14 @@ impl Connection {
                     shared.count_error(pdu.command_status);
                 }
             }
-            Body::GenericNack => {
-                if self.inflight.remove(&seq).is_some() {
-                    self.result.last_resp = Some(now);
-                    let status = match pdu.command_status {
-                        CommandStatus::ESME_ROK => CommandStatus::ESME_RUNKNOWNERR,
-                        s => s,
-                    };
-                    shared.count_error(status);
-                }
+            // A nack for one of our submits answers it with an error (SMPP 3.4 §4.3).
+            Body::GenericNack if self.inflight.remove(&seq).is_some() => {
+                self.result.last_resp = Some(now);
+                let status = match pdu.command_status {
+                    CommandStatus::ESME_ROK => CommandStatus::ESME_RUNKNOWNERR,
+                    s => s,
+                };
+                shared.count_error(status);
             }
             Body::DeliverSm(d) => {
                 Pdu::new(seq, Body::DeliverSmResp(DeliverSmResp::default())).encode(&mut self.out);
@@ -398,7 +329,9 @@ impl Connection {
             }
             Body::DataSm(_) => {
                 shared.mo.fetch_add(1, Relaxed);
-                if let Some(resp) = Pdu::response_to(pdu.body.command_id(), seq, CommandStatus::ESME_ROK) {
+                if let Some(resp) =
+                    Pdu::response_to(pdu.body.command_id(), seq, CommandStatus::ESME_ROK)
+                {
                     resp.encode(&mut self.out);
                 }
             }

@@ -109,6 +109,9 @@ mod tests {
                 assert_eq!(&s.short_message[..3], &[5, 0, 3]);
             }
         }
-        assert_eq!(pool(TextKind::Mix, &mut rng).unwrap().len(), 3 * POOL_PER_KIND);
+        assert_eq!(
+            pool(TextKind::Mix, &mut rng).unwrap().len(),
+            3 * POOL_PER_KIND
+        );
     }
 }

@@ -142,13 +142,22 @@ mod tests {
         let t0 = Instant::now();
         let mut t = Tracker::new();
         let later = t0 + Duration::from_millis(5);
-        assert_eq!(t.receipt(id_key(b"A1"), "DELIVRD", later), ReceiptMatch::Parked);
+        assert_eq!(
+            t.receipt(id_key(b"A1"), "DELIVRD", later),
+            ReceiptMatch::Parked
+        );
         assert_eq!(t.unmatched(), 1);
         assert!(t.accepted(id_key(b"a1"), t0));
-        assert_eq!((t.unmatched(), t.missing(), t.matched_after_early), (0, 0, 1));
+        assert_eq!(
+            (t.unmatched(), t.missing(), t.matched_after_early),
+            (0, 0, 1)
+        );
         assert!(!t.accepted(id_key(b"B2"), t0));
         assert_eq!(t.missing(), 1);
-        assert_eq!(t.receipt(id_key(b"B2"), "UNDELIV", later), ReceiptMatch::Matched);
+        assert_eq!(
+            t.receipt(id_key(b"B2"), "UNDELIV", later),
+            ReceiptMatch::Matched
+        );
         assert_eq!(t.latency.len(), 2);
         assert_eq!(t.by_stat.get("UNDELIV"), Some(&1));
     }
