@@ -41,7 +41,7 @@ fn method() -> impl Strategy<Value = ConcatMethod> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn gsm7_round_trips(t in gsm_text()) {
@@ -105,7 +105,29 @@ proptest! {
     }
 
     #[test]
-    fn receipt_like_text_never_panics(s in "(id|sub|dlvrd|submit date|done date|stat|err|text|Text|ID|: |[0-9a-f]{1,12}|DELIVRD| |\u{0}|中)*") {
+    fn split_never_panics_on_any_options(
+        t in any_text(),
+        dc in any::<u8>(),
+        forced in any::<bool>(),
+        m in method(),
+        reference in any::<u16>(),
+        reserve in prop_oneof![0usize..200, Just(usize::MAX)],
+        max_segments in any::<u8>(),
+    ) {
+        let coding = forced.then(|| Coding::from_data_coding(dc));
+        let opts = SplitOptions { coding, method: m, reference, reserve_chars: reserve, max_segments };
+        if let Ok(segs) = text::split(&t, &opts) {
+            prop_assert!(!segs.is_empty() && segs.len() <= usize::from(max_segments));
+        }
+        let _ = text::split_binary(t.as_bytes(), &opts);
+    }
+
+    #[test]
+    fn receipt_like_text_never_panics(s in prop_oneof![
+        "(id|sub|dlvrd|submit date|done date|stat|err|text|Text|ID|: |[0-9a-f]{1,12}|DELIVRD| |\u{0}|中)*",
+        any::<String>(),
+        "(id:|stat:|(\\PC| |\u{3000}|\t){0,3})*",
+    ]) {
         if let Ok(r) = dlr::parse(&s) {
             // Whatever was understood survives a canonical round trip.
             prop_assert_eq!(dlr::parse(&r.format()), Ok(r));

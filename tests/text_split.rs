@@ -134,6 +134,8 @@ fn reserve_and_max_segments() {
         split(&"字".repeat(80), &o),
         Err(TextError::ReserveTooLarge(70))
     );
+    o.reserve_chars = usize::MAX;
+    assert_eq!(split("a", &o), Err(TextError::ReserveTooLarge(usize::MAX)));
 }
 
 #[test]
@@ -171,4 +173,25 @@ fn empty_text_is_one_empty_message() {
     let segs = split("", &SplitOptions::default()).unwrap();
     assert_eq!(segs.len(), 1);
     assert!(segs[0].bytes.is_empty());
+}
+
+#[test]
+fn more_than_255_parts_is_refused_for_every_method() {
+    let text = "a".repeat(153 * 255 + 1);
+    for method in [
+        ConcatMethod::Udh8,
+        ConcatMethod::Sar,
+        ConcatMethod::MessagePayload,
+    ] {
+        assert_eq!(
+            split(&text, &opts(method)),
+            Err(TextError::TooManySegments {
+                needed: 256,
+                max: 255
+            })
+        );
+    }
+    let max = split(&"a".repeat(153 * 255), &opts(ConcatMethod::Udh8)).unwrap();
+    assert_eq!(max.len(), 255);
+    assert_eq!(&max[254].bytes[..6], &[5, 0, 3, 0x34, 255, 255]);
 }

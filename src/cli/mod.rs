@@ -1,5 +1,6 @@
 //! The `smppd` command line: one subcommand per operator task.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,18 @@ enum Command {
     Version,
     /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
     Bench(Box<bench::BenchArgs>),
+    /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
+    Sim(crate::sim::cli::SimArgs),
+    /// Regenerate the shipped mobile prefix table from the shared CSV
+    /// (see src/routing/data/README.md).
+    GenPrefixes {
+        /// The source CSV (prefix,province,city,carrier).
+        #[arg(long)]
+        from: PathBuf,
+        /// Where to write the compact table.
+        #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
+        out: PathBuf,
+    },
 }
 
 /// Entry point of the binary.
@@ -31,5 +44,23 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::run(*args),
+        Command::Sim(args) => crate::sim::cli::run(&args),
+        Command::GenPrefixes { from, out } => {
+            report(crate::routing::cli::gen_prefixes(&from, &out))
+        }
+    }
+}
+
+/// Prints a subcommand's outcome and turns it into an exit code.
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("smppd: {msg}");
+            ExitCode::FAILURE
+        }
     }
 }

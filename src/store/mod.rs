@@ -1,1 +1,175 @@
-//! (store: not built yet)
+//! The durable message store: once smppd answers `submit_sm_resp` with a message_id, the
+//! message is on disk and stays smppd's responsibility until it ends with a final state.
+//!
+//! - [`MessageStore`] is the interface every other module uses (object-safe, so a shared
+//!   store for multi-node deployments can be added behind it later).
+//! - [`SqliteStore`] is the embedded default: SQLite in WAL mode, one writer thread that
+//!   group-commits concurrent requests (many submits share one fsync), a separate reader.
+//!   Chosen over redb and fjall by measurement (`benches/store-engines`) and because the
+//!   workload needs several secondary indexes and statistics kept in the same transaction.
+//! - Every write resolves only when durable per [`FsyncPolicy`]; callers answer the client
+//!   (or the carrier) after that.
+//!
+//! Recovery at start: [`MessageStore::unsent`] (accepted, never handed to a channel) and
+//! [`MessageStore::sent_without_response`] (handed to a channel, some part without a carrier
+//! response: re-send those parts; at-least-once, so a part may reach the carrier twice if
+//! smppd died between the carrier's accept and storing its response). Receipts not yet
+//! acknowledged by the client come from [`MessageStore::receipts_due`] when it binds.
+
+mod config;
+mod error;
+mod queue;
+mod record;
+mod sqlite;
+mod stats;
+mod time;
+
+use std::time::SystemTime;
+
+use futures::future::BoxFuture;
+
+use crate::message::MessageId;
+
+pub use config::{FsyncPolicy, StoreConfig};
+pub use error::StoreError;
+pub use queue::{Admission, CommitStats, FullBound, QueueDepth};
+pub use record::{
+    Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalReport, FinalSource,
+    FinalState, FinalizeOutcome, ForwardOutcome, MessageRecord, MessageState, NewMessage,
+    OwedReceipt, ReceiptState, Rejection, ResendPayload,
+};
+pub use sqlite::SqliteStore;
+pub use stats::{Counters, DailyStats, ReasonCount, StatsQuery};
+pub use time::stats_day;
+
+/// The future every store operation returns.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// Messages (and rejections) of an account and/or recipient in a time range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Only this account (all when `None`).
+    pub account: Option<String>,
+    /// Only this `destination_addr`, exact (all when `None`).
+    pub destination: Option<String>,
+    /// From this time (inclusive; acceptance or rejection time).
+    pub from: SystemTime,
+    /// Up to this time (inclusive).
+    pub to: SystemTime,
+    /// At most this many of each kind, oldest first.
+    pub limit: usize,
+}
+
+/// The answer to a [`HistoryQuery`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct History {
+    /// Accepted messages with their full lifecycle and evidence.
+    pub messages: Vec<MessageRecord>,
+    /// Submits refused before acceptance.
+    pub rejections: Vec<Rejection>,
+}
+
+/// What one compaction run deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompactionReport {
+    /// Final message records deleted (with their evidence and receipts).
+    pub messages: u64,
+    /// Rejection records deleted.
+    pub rejections: u64,
+    /// Of the deleted messages, how many still had a receipt the client never acknowledged.
+    pub unacknowledged_receipts: u64,
+    /// True when the run hit its limit: call again.
+    pub more: bool,
+}
+
+/// The durable message store (see the module docs). Writes resolve once durable.
+pub trait MessageStore: Send + Sync {
+    /// Stores an accepted message. Answer `submit_sm_resp` only after this resolves.
+    /// Fails with [`StoreError::Duplicate`] if the id is already stored.
+    fn accept(&self, message: NewMessage) -> StoreFuture<'_, ()>;
+
+    /// Records a submit refused before acceptance (statistics and lookups see it).
+    fn reject(&self, rejection: Rejection) -> StoreFuture<'_, ()>;
+
+    /// The message was handed to `channel` (at recovery this marks "may have been sent").
+    fn mark_routed(&self, id: MessageId, channel: String, at: SystemTime) -> StoreFuture<'_, ()>;
+
+    /// Records a carrier `submit_sm_resp` for one part, and the exact carrier-id keys the
+    /// relay will look receipts up by. When every part has a successful response the
+    /// message becomes [`MessageState::Forwarded`].
+    fn record_forwarded(
+        &self,
+        id: MessageId,
+        submit: CarrierSubmit,
+        carrier_keys: Vec<String>,
+    ) -> StoreFuture<'_, ForwardOutcome>;
+
+    /// Keeps a carrier receipt as evidence without changing the state (e.g. the receipt of
+    /// one part of a multi-part message, or a duplicate).
+    fn add_carrier_receipt(&self, id: MessageId, receipt: CarrierReceipt) -> StoreFuture<'_, ()>;
+
+    /// Ends the message. Queues the client receipt when `registered_delivery` asks for one
+    /// (SMPP 3.4 §5.2.17). A second call keeps the carrier receipt as evidence only.
+    fn finalize(&self, id: MessageId, report: FinalReport) -> StoreFuture<'_, FinalizeOutcome>;
+
+    /// The client receipt was sent in a `deliver_sm` (counts an attempt).
+    fn receipt_sent(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()>;
+
+    /// The client acknowledged the receipt with `deliver_sm_resp`.
+    fn receipt_acknowledged(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()>;
+
+    /// Deletes final records and rejections older than the retention (at most `limit` of
+    /// each per call). Statistics are kept.
+    fn compact(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, CompactionReport>;
+
+    /// One message with its lifecycle and evidence.
+    fn get(&self, id: MessageId) -> StoreFuture<'_, Option<MessageRecord>>;
+
+    /// Messages registered under this exact carrier-id key.
+    fn find_by_carrier_key(&self, key: String) -> StoreFuture<'_, Vec<MessageId>>;
+
+    /// Messages and rejections by account and/or recipient and time range.
+    fn history(&self, query: HistoryQuery) -> StoreFuture<'_, History>;
+
+    /// Receipts owed to `account` and not acknowledged (pending or sent), by message id,
+    /// after `after`, at most `limit`.
+    fn receipts_due(
+        &self,
+        account: String,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageRecord>>;
+
+    /// Unacknowledged receipts per account.
+    fn receipt_backlog(&self) -> StoreFuture<'_, Vec<(String, u64)>>;
+
+    /// Accepted messages never handed to a channel, by id, after `after`.
+    fn unsent(&self, after: Option<MessageId>, limit: usize)
+        -> StoreFuture<'_, Vec<MessageRecord>>;
+
+    /// Messages handed to a channel with some part lacking a successful carrier response.
+    fn sent_without_response(
+        &self,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageRecord>>;
+
+    /// Open messages whose validity deadline is at or before `now`, earliest first.
+    fn expiry_candidates(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, Vec<MessageId>>;
+
+    /// The highest message id ever stored (for `MessageIdAllocator::starting_after`).
+    fn highest_message_id(&self) -> StoreFuture<'_, Option<MessageId>>;
+
+    /// Per-account, per-day, per-type statistics.
+    fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>>;
+
+    /// Current queue depth (cheap, in memory).
+    fn queue_depth(&self) -> QueueDepth;
+
+    /// Whether a message of `bytes` (see [`ResendPayload::queued_bytes`]) may be accepted
+    /// now; `Full` maps to `ESME_RMSGQFUL`/`ESME_RTHROTTLED` (cheap, in memory).
+    fn admit(&self, bytes: usize) -> Admission;
+
+    /// Group-commit counters (batches, requests, commit time) since open.
+    fn commit_stats(&self) -> CommitStats;
+}

@@ -144,7 +144,12 @@ fn decode_gbk(bytes: &[u8]) -> Result<String, TextError> {
     // encoding_rs' GBK decoder is the WHATWG gb18030 decoder: a superset, which is the
     // tolerant choice for receiving.
     let mut decoder = GBK.new_decoder_without_bom_handling();
-    let mut out = String::with_capacity(bytes.len() * 3 / 2 + 4);
+    // The worst case for the whole input, so OutputFull should not happen; if it does, the
+    // buffer doubles, which always makes progress.
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 4 + 16);
+    let mut out = String::with_capacity(capacity);
     let mut read_total = 0;
     loop {
         let (result, read) =
@@ -152,7 +157,7 @@ fn decode_gbk(bytes: &[u8]) -> Result<String, TextError> {
         read_total += read;
         match result {
             DecoderResult::InputEmpty => return Ok(out),
-            DecoderResult::OutputFull => out.reserve(bytes.len() - read_total + 16),
+            DecoderResult::OutputFull => out.reserve(out.capacity().max(16)),
             DecoderResult::Malformed(bad, consumed_after) => {
                 let offset =
                     read_total.saturating_sub(usize::from(bad) + usize::from(consumed_after));

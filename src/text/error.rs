@@ -52,9 +52,6 @@ pub enum TextError {
     /// `reserve_chars` leaves no room for even one character per segment.
     #[error("reserving {0} characters leaves no room for text in a segment")]
     ReserveTooLarge(usize),
-    /// Longer than the 65535 octets a message_payload TLV can carry.
-    #[error("message of {0} octets does not fit a message_payload TLV (max 65535)")]
-    PayloadTooLong(usize),
     /// The user data header is inconsistent (3GPP TS 23.040 §9.2.3.24).
     #[error("malformed user data header: {0}")]
     MalformedUdh(&'static str),

@@ -11,6 +11,7 @@
 //!   UDH IEI 0x00/0x08, sar_* TLVs or message_payload.
 //! - [`udh::parse`]: concatenation info and payload of a received `short_message`.
 //! - [`dlr`]: the `id:… sub:… dlvrd:… stat:…` receipt text and carrier-id matching.
+#![warn(missing_docs)]
 
 mod codec;
 mod coding;

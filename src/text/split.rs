@@ -9,7 +9,8 @@
 //! | other 8-bit       |    140 |              134 |      133 |
 //!
 //! A GSM escape pair, a UTF-16 surrogate pair and a GBK double-byte character are never
-//! split across segments. With sar_* TLVs the SMSC adds the UDH on the air interface, so the
+//! split across segments. IA5 and Latin-1 are counted as 8-bit octets: how an SMSC maps them
+//! to the air interface is its own choice, so we budget the 140 octets of user data. With sar_* TLVs the SMSC adds the UDH on the air interface, so the
 //! per-part limit is the 8-bit-reference one.
 
 use super::udh::{self, ConcatInfo, CONCAT_16_LEN, CONCAT_8_LEN};
@@ -150,7 +151,7 @@ fn segment(
         sar: None,
         text: text.to_owned(),
     };
-    if bytes.len() + reserve <= single {
+    if bytes.len().saturating_add(reserve) <= single {
         if opts.max_segments == 0 {
             return Err(TextError::TooManySegments { needed: 1, max: 0 });
         }
@@ -173,16 +174,14 @@ fn segment(
         });
     }
     if opts.method == ConcatMethod::MessagePayload {
-        if bytes.len() > usize::from(u16::MAX) {
-            return Err(TextError::PayloadTooLong(bytes.len()));
-        }
+        // At most 255 parts of at most 153 octets: always within the TLV's 65535.
         return Ok(vec![plain(bytes.to_vec(), text.unwrap_or(""), true)]);
     }
     // parts.len() <= max_segments <= 255, so the conversions below cannot truncate.
     let total = u8::try_from(parts.len()).unwrap_or(u8::MAX);
     let segments = parts
         .into_iter()
-        .zip(1u8..)
+        .zip(1..=u8::MAX)
         .map(|((octets, chars), seq)| {
             let info = ConcatInfo {
                 reference: opts.reference,

@@ -9,8 +9,10 @@
 //!    ASCII upper-cased, leading zeros stripped (`0000` becomes `0`). The submit_sm_resp id is
 //!    indexed under this key only.
 //! 2. A receipt id is looked up under the keys [`ReceiptIdForm::receipt_keys`] gives, in order,
-//!    according to the upstream's configured [`ReceiptIdForm`]: its own normalised form, and
-//!    only if configured, the same number rewritten in the other base.
+//!    according to the upstream's configured [`ReceiptIdForm`]: with `Same` its own normalised
+//!    form; with a hex/decimal form only the number rewritten in the resp's base (so a receipt
+//!    `1234` meaning 0x4D2 never hits a resp id `1234`), or as-is if it cannot be rewritten;
+//!    with `Auto` the normalised form first, then both rewrites.
 //!
 //! Why not always try both bases: an all-digit id like `1234` is valid hex and decimal, so a
 //! receipt `4660` (= 0x1234) could match an unrelated message whose id really is `4660`.
@@ -94,9 +96,15 @@ impl ReceiptIdForm {
         let mut keys = Vec::with_capacity(3);
         match self {
             ReceiptIdForm::Same => keys.push(exact),
-            // The resp was hex, so rewrite the receipt's decimal into hex.
-            ReceiptIdForm::HexInRespDecimalInReceipt => keys.extend(decimal_to_hex(receipt_id)),
-            ReceiptIdForm::DecimalInRespHexInReceipt => keys.extend(hex_to_decimal(receipt_id)),
+            // The resp was hex, so rewrite the receipt's decimal into hex. An id that cannot
+            // be rewritten (not a number in the expected base, or over 128 bits) is looked up
+            // as-is: it cannot be the other base's rendition of anything.
+            ReceiptIdForm::HexInRespDecimalInReceipt => {
+                keys.push(decimal_to_hex(receipt_id).unwrap_or(exact))
+            }
+            ReceiptIdForm::DecimalInRespHexInReceipt => {
+                keys.push(hex_to_decimal(receipt_id).unwrap_or(exact))
+            }
             ReceiptIdForm::Auto => {
                 keys.push(exact);
                 keys.extend(decimal_to_hex(receipt_id));
@@ -138,6 +146,11 @@ mod tests {
         assert_eq!(keys, vec![resp.clone()]);
         let keys = ReceiptIdForm::DecimalInRespHexInReceipt.receipt_keys("0033E95179");
         assert_eq!(keys, vec![key("870928761")]);
+        // A receipt id that is not a number in the configured base is looked up as-is.
+        assert_eq!(
+            ReceiptIdForm::HexInRespDecimalInReceipt.receipt_keys("ab-01"),
+            vec![key("AB-01")]
+        );
         // With `Same`, no rewriting, so no accidental match.
         assert!(!ReceiptIdForm::Same
             .receipt_keys("870928761")

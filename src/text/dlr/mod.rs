@@ -184,30 +184,31 @@ impl DeliveryReceipt {
     /// The canonical Appendix B form: every present field, in order, single-spaced, lower-case
     /// keys, `text:` last. Fields that are `None` are left out.
     pub fn format(&self) -> String {
-        let mut out = String::with_capacity(128);
-        out.push_str("id:");
-        out.push_str(&self.id);
-        let mut field = |key: &str, value: Option<&dyn fmt::Display>| {
-            if let Some(v) = value {
-                out.push(' ');
-                out.push_str(key);
-                out.push_str(&v.to_string());
-            }
-        };
-        field("sub:", self.sub.as_ref().map(|v| v as _));
-        field("dlvrd:", self.dlvrd.as_ref().map(|v| v as _));
-        field("submit date:", self.submit_date.as_ref().map(|v| v as _));
-        field("done date:", self.done_date.as_ref().map(|v| v as _));
-        field("stat:", Some(&self.stat));
-        field("err:", self.err.as_ref().map(|v| v as _));
-        field("text:", self.text.as_ref().map(|v| v as _));
-        out
+        self.to_string()
     }
 }
 
 impl fmt::Display for DeliveryReceipt {
+    /// Writes [`DeliveryReceipt::format`]'s canonical form.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.format())
+        write!(f, "id:{}", self.id)?;
+        fn field(
+            f: &mut fmt::Formatter<'_>,
+            key: &str,
+            v: Option<impl fmt::Display>,
+        ) -> fmt::Result {
+            match v {
+                Some(v) => write!(f, " {key}{v}"),
+                None => Ok(()),
+            }
+        }
+        field(f, "sub:", self.sub.as_deref())?;
+        field(f, "dlvrd:", self.dlvrd.as_deref())?;
+        field(f, "submit date:", self.submit_date)?;
+        field(f, "done date:", self.done_date)?;
+        field(f, "stat:", Some(&self.stat))?;
+        field(f, "err:", self.err.as_deref())?;
+        field(f, "text:", self.text.as_deref())
     }
 }
 

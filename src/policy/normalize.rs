@@ -1,0 +1,294 @@
+//! Text normalization that defeats the common ways senders disguise banned words.
+//!
+//! [`normalize_into`] maps every character to a canonical form, so `賭 博`, `ｄｕ　ｂｏ`,
+//! `d*u*b*0`, `赌\u{200b}博`, `①②`, `𝐀` all reach the keyword automaton as the same
+//! string their plain version does. Per character, in order:
+//!
+//! 1. compatibility decomposition (full/half width, circled/parenthesised/superscript
+//!    digits and letters, math alphanumerics, CJK compatibility ideographs, Kangxi
+//!    radicals, accented letters) from the Unicode Character Database (`data/fold.txt`);
+//! 2. lower case;
+//! 3. Cyrillic/Greek letters that look Latin → Latin (`а`→`a`, `ο`→`o`);
+//! 4. traditional → simplified Chinese, one character to one (`data/t2s.txt`, from
+//!    Unihan `kSimplifiedVariant`). A shipped 2.7k-entry table rather than a crate:
+//!    phrase-level converters (OpenCC, zhconv) rewrite multi-character spans, which
+//!    would break the char-to-char offset map that reports matches in original
+//!    terms, and cost far more per message than one array load;
+//! 5. everything that is not a letter or digit (spaces, punctuation, symbols,
+//!    emoji, zero-width and other format characters, combining marks) is dropped;
+//! 6. Chinese numerals and look-alike digits/letters fold to one letter:
+//!    `0`/`o`/`〇`/`零` → `o`, `1`/`l`/`i`/`一` → `l`, `5`/`s` → `s`, …
+//!
+//! Both the banned phrases and the message go through the same function, so any
+//! over-folding is symmetric. All of it is precomputed into a 64k-entry table for
+//! the Basic Multilingual Plane: the hot path is one array load per character.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const DROP: u32 = 0;
+const MULTI: u32 = 0x8000_0000;
+
+struct Tables {
+    /// Per BMP code point: DROP, a char value, or MULTI | index into `multi`.
+    bmp: Vec<u32>,
+    multi: Vec<Box<str>>,
+    /// Astral code points with a non-trivial mapping (math alphanumerics …).
+    astral: HashMap<char, Box<str>>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(build_tables)
+}
+
+fn parse_pairs(data: &'static str) -> impl Iterator<Item = (char, &'static str)> {
+    data.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|(src, dst)| {
+            let mut it = src.chars();
+            match (it.next(), it.next()) {
+                (Some(c), None) => Some((c, dst)),
+                _ => None,
+            }
+        })
+}
+
+fn build_tables() -> Tables {
+    let fold: HashMap<char, &str> = parse_pairs(include_str!("data/fold.txt")).collect();
+    let t2s: HashMap<char, char> = parse_pairs(include_str!("data/t2s.txt"))
+        .filter_map(|(c, d)| d.chars().next().map(|d| (c, d)))
+        .collect();
+    let slow = |c: char| -> String {
+        let mut out = String::new();
+        let mut buf = [0u8; 4];
+        let decomposed: &str = fold
+            .get(&c)
+            .copied()
+            .unwrap_or_else(|| c.encode_utf8(&mut buf));
+        for d in decomposed.chars() {
+            for l in d.to_lowercase() {
+                let l = homoglyph(l);
+                let l = t2s.get(&l).copied().unwrap_or(l);
+                if l.is_alphanumeric() {
+                    out.push(lookalike(l));
+                }
+            }
+        }
+        out
+    };
+    let mut bmp = vec![DROP; 0x1_0000];
+    let mut multi = Vec::new();
+    for (cp, slot) in bmp.iter_mut().enumerate() {
+        let Some(c) = u32::try_from(cp).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        let s = slow(c);
+        let mut chars = s.chars();
+        *slot = match (chars.next(), chars.next()) {
+            (None, _) => DROP,
+            (Some(one), None) => u32::from(one),
+            _ => {
+                multi.push(s.into_boxed_str());
+                MULTI | u32::try_from(multi.len() - 1).unwrap_or(0)
+            }
+        };
+    }
+    let astral = fold
+        .keys()
+        .filter(|c| u32::from(**c) > 0xFFFF)
+        .map(|c| (*c, slow(*c).into_boxed_str()))
+        .collect();
+    Tables { bmp, multi, astral }
+}
+
+/// Cyrillic and Greek lower-case letters drawn like Latin ones.
+fn homoglyph(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'β' => 'b',
+        'е' | 'ε' => 'e',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'н' | 'η' => 'h',
+        'о' | 'ο' | 'σ' => 'o',
+        'р' | 'ρ' => 'p',
+        'с' => 'c',
+        'т' | 'τ' => 't',
+        'у' | 'γ' => 'y',
+        'х' | 'χ' => 'x',
+        'ѕ' => 's',
+        'і' | 'ι' => 'i',
+        'ј' => 'j',
+        'ԁ' => 'd',
+        'ν' => 'v',
+        'υ' | 'μ' => 'u',
+        'ω' => 'w',
+        _ => c,
+    }
+}
+
+/// Look-alike digits/letters and Chinese numerals → one representative.
+fn lookalike(c: char) -> char {
+    match c {
+        '0' | 'o' | '〇' | '零' => 'o',
+        '1' | 'l' | 'i' | '一' | '壹' => 'l',
+        '2' | 'z' | '二' | '贰' => 'z',
+        '3' | 'e' | '三' | '叁' => 'e',
+        '4' | 'a' | '四' | '肆' => 'a',
+        '5' | 's' | '五' | '伍' => 's',
+        '6' | '8' | 'b' | '六' | '陆' | '八' | '捌' => 'b',
+        '7' | 't' | '七' | '柒' => 't',
+        '9' | 'g' | '九' | '玖' => 'g',
+        _ => c,
+    }
+}
+
+/// Where one normalized character came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// Byte offset of the character in the normalized text.
+    pub out: usize,
+    /// Byte range of its source character in the original text.
+    pub orig_start: usize,
+    /// End of that range.
+    pub orig_end: usize,
+}
+
+/// Appends the normalized form of `text` to `out` (which the caller clears), and, if
+/// `map` is given, one [`Span`] per output character.
+pub(crate) fn normalize_into(text: &str, out: &mut String, mut map: Option<&mut Vec<Span>>) {
+    let t = tables();
+    for (pos, c) in text.char_indices() {
+        let before = out.len();
+        let cp = u32::from(c);
+        if cp <= 0xFFFF {
+            let v = t.bmp[cp as usize];
+            if v == DROP {
+                continue;
+            } else if v & MULTI != 0 {
+                if let Some(s) = t.multi.get((v & !MULTI) as usize) {
+                    out.push_str(s);
+                }
+            } else if let Some(m) = char::from_u32(v) {
+                out.push(m);
+            }
+        } else if let Some(s) = t.astral.get(&c) {
+            out.push_str(s);
+        } else if c.is_alphanumeric() {
+            out.push(c);
+        }
+        if let Some(map) = map.as_deref_mut() {
+            let end = pos + c.len_utf8();
+            for (i, _) in out[before..].char_indices() {
+                map.push(Span {
+                    out: before + i,
+                    orig_start: pos,
+                    orig_end: end,
+                });
+            }
+        }
+    }
+}
+
+/// The normalized form of `text` (convenience for lists and tests).
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out, None);
+    out
+}
+
+/// Maps a byte range of the normalized text back to the original text's byte range
+/// (from the first source character to the last, including anything dropped between).
+pub(crate) fn original_range(map: &[Span], start: usize, end: usize) -> Option<(usize, usize)> {
+    let first = map.iter().find(|s| s.out >= start)?;
+    let last = map.iter().rev().find(|s| s.out < end)?;
+    (first.orig_start <= last.orig_end).then_some((first.orig_start, last.orig_end))
+}
+
+/// A light fold for regex rules and phrase search, keeping punctuation (dots in
+/// domains): full width → ASCII, `。` → `.`, lower case, format characters
+/// (zero-width, bidi controls, variation selectors) removed.
+pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut Vec<Span>>) {
+    for (pos, c) in text.char_indices() {
+        let cp = u32::from(c);
+        let m = match cp {
+            0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            0x3002 | 0xFF61 => '.',
+            0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD => continue,
+            0xFE00..=0xFE0F | 0xE0000..=0xE007F => continue,
+            _ => c,
+        };
+        if let Some(map) = map.as_deref_mut() {
+            map.push(Span {
+                out: out.len(),
+                orig_start: pos,
+                orig_end: pos + c.len_utf8(),
+            });
+        }
+        if m.is_ascii() {
+            out.push(m.to_ascii_lowercase());
+        } else {
+            // Keep one char per source char so the map stays aligned.
+            out.push(m.to_lowercase().next().unwrap_or(m));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_case_spaces_and_symbols() {
+        let plain = normalize("dubo");
+        assert_eq!(normalize("ＤＵ　ＢＯ"), plain);
+        assert_eq!(normalize("D u-B.o"), plain);
+        assert_eq!(normalize("d★u☆b❤o😀"), plain);
+        assert_eq!(normalize("赌\u{200b}博\u{feff}"), normalize("赌博"));
+        assert_eq!(normalize("赌 🎲 博"), normalize("赌博"));
+    }
+
+    #[test]
+    fn traditional_to_simplified() {
+        assert_eq!(normalize("賭博"), normalize("赌博"));
+        assert_eq!(normalize("網絡貸款"), normalize("网络贷款"));
+        assert_eq!(normalize("轉帳"), normalize("转账"));
+    }
+
+    #[test]
+    fn look_alikes_and_enclosed_forms() {
+        assert_eq!(normalize("b0c4i"), normalize("bocal"));
+        assert_eq!(normalize("SEX"), normalize("5ex"));
+        assert_eq!(normalize("①⑧⑧"), normalize("188"));
+        assert_eq!(normalize("⑴⒉③"), normalize("123"));
+        assert_eq!(normalize("❶❷"), normalize("12"));
+        assert_eq!(normalize("𝐕𝐈𝐏"), normalize("vip"));
+        assert_eq!(normalize("ⓥⓘⓟ"), normalize("vip"));
+        assert_eq!(normalize("раураl"), normalize("paypal"), "cyrillic");
+        assert_eq!(normalize("六合彩"), normalize("6合彩"));
+        assert_eq!(normalize("⼤"), normalize("大"), "kangxi radical");
+        assert_eq!(normalize("café"), normalize("cafe"));
+    }
+
+    #[test]
+    fn map_points_back_to_original() {
+        let text = "【店】点击 賭*博 网";
+        let mut out = String::new();
+        let mut map = Vec::new();
+        normalize_into(text, &mut out, Some(&mut map));
+        let needle = normalize("赌博");
+        let at = out.find(&needle).unwrap();
+        let (s, e) = original_range(&map, at, at + needle.len()).unwrap();
+        assert_eq!(&text[s..e], "賭*博");
+    }
+
+    #[test]
+    fn light_fold_keeps_dots() {
+        let mut out = String::new();
+        fold_light_into("ＷＷＷ。Ｔ\u{200b}．ＣＮ", &mut out, None);
+        assert_eq!(out, "www.t.cn");
+    }
+}

@@ -1,0 +1,132 @@
+//! Optional regex rules (e.g. short-link domains not on an allow list), run over the
+//! light fold of the text (full width → ASCII, `。` → `.`, lower case, zero-width
+//! characters removed) so `ｔ．ｃｎ` and `t\u{200b}.cn` are seen as `t.cn`.
+
+use regex::Regex;
+
+use super::error::PolicyError;
+use super::normalize::{fold_light_into, original_range};
+use super::settings::RegexRule;
+
+/// A regex rule that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexHit {
+    /// The rule's name.
+    pub rule: String,
+    /// The matching stretch of the original text.
+    pub matched: String,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    name: String,
+    regex: Regex,
+    allow: Vec<String>,
+}
+
+/// Compiled regex rules.
+#[derive(Debug, Default)]
+pub struct RegexRules {
+    rules: Vec<Compiled>,
+}
+
+impl RegexRules {
+    /// Compiles the rules; a bad pattern is a configuration error.
+    pub fn build(rules: &[RegexRule]) -> Result<RegexRules, PolicyError> {
+        let rules = rules
+            .iter()
+            .map(|r| {
+                Ok(Compiled {
+                    name: r.name.clone(),
+                    regex: Regex::new(&r.pattern).map_err(|source| PolicyError::Regex {
+                        name: r.name.clone(),
+                        source,
+                    })?,
+                    allow: r.allow.iter().map(|a| a.trim().to_lowercase()).collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, PolicyError>>()?;
+        Ok(RegexRules { rules })
+    }
+
+    /// The first rule match in `text` whose `domain` group (or whole match) is not
+    /// allowed.
+    pub fn find(&self, text: &str) -> Option<RegexHit> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let mut folded = String::with_capacity(text.len());
+        fold_light_into(text, &mut folded, None);
+        let hit = self.rules.iter().find_map(|r| {
+            r.regex.captures_iter(&folded).find_map(|c| {
+                let whole = c.get(0)?;
+                let value = c.name("domain").unwrap_or(whole).as_str();
+                (!allowed(value, &r.allow)).then(|| (r, whole.start(), whole.end()))
+            })
+        })?;
+        let (rule, start, end) = hit;
+        let mut refolded = String::with_capacity(folded.len());
+        let mut map = Vec::new();
+        fold_light_into(text, &mut refolded, Some(&mut map));
+        let matched = original_range(&map, start, end)
+            .and_then(|(s, e)| text.get(s..e))
+            .unwrap_or(&folded[start..end]);
+        Some(RegexHit {
+            rule: rule.name.clone(),
+            matched: matched.to_string(),
+        })
+    }
+}
+
+/// `value` equals an allowed entry or is a subdomain of one.
+fn allowed(value: &str, allow: &[String]) -> bool {
+    allow.iter().any(|a| {
+        value == a
+            || value
+                .strip_suffix(a.as_str())
+                .is_some_and(|rest| rest.ends_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(allow: &[&str]) -> RegexRules {
+        let mut r = RegexRule::default_short_links();
+        r.allow = allow.iter().map(|s| s.to_string()).collect();
+        RegexRules::build(&[r]).unwrap()
+    }
+
+    #[test]
+    fn short_links_caught_even_disguised() {
+        let r = rules(&[]);
+        let hit = r.find("【店】点击 ｔ．ｃｎ/AbCd 领取").unwrap();
+        assert_eq!(hit.rule, "short_link");
+        assert_eq!(hit.matched, "ｔ．ｃｎ/AbCd");
+        assert!(r.find("【店】戳 http://x.t\u{200b}.cn/1 看").is_some());
+        assert!(r.find("【店】领券 abc.top/x").is_some());
+        assert!(r.find("【顺丰】您的快件已签收，详询95338").is_none());
+    }
+
+    #[test]
+    fn allow_list_admits_registered_domain_and_subdomains() {
+        let r = rules(&["shop.vip", "t.cn"]);
+        assert!(r.find("【店】详见 shop.vip/a").is_none());
+        assert!(r.find("【店】详见 m.shop.vip/a").is_none());
+        assert!(r.find("【店】详见 evilshop.vip/a").is_some());
+    }
+
+    #[test]
+    fn bad_pattern_is_a_config_error() {
+        let bad = RegexRule {
+            name: "x".into(),
+            pattern: "(".into(),
+            allow: vec![],
+        };
+        assert!(matches!(
+            RegexRules::build(&[bad]),
+            Err(PolicyError::Regex { .. })
+        ));
+    }
+}

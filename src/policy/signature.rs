@@ -1,0 +1,145 @@
+//! Signature (签名) checks: exactly one 【signature】 at the start or end of the text,
+//! registered for the account (cn-sms-rules.md §2). `[ ]` is accepted instead of
+//! 【】 only for all-ASCII texts and only if the account allows it.
+
+use super::settings::SignatureBrackets;
+use super::status::RejectReason;
+
+/// A text's signature and the body around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signed<'a> {
+    /// The signature without brackets.
+    pub signature: &'a str,
+    /// The text without the bracketed signature, trimmed.
+    pub body: &'a str,
+}
+
+/// Finds the signature of `text` and checks it against `registered`.
+pub fn check<'a>(
+    text: &'a str,
+    registered: &[String],
+    brackets: SignatureBrackets,
+) -> Result<Signed<'a>, RejectReason> {
+    let signed = locate(text, brackets)?;
+    if is_registered(signed.signature, registered) {
+        Ok(signed)
+    } else {
+        Err(RejectReason::UnregisteredSignature)
+    }
+}
+
+/// Whether `signature` is one of `registered` (ASCII compared case-insensitively).
+pub fn is_registered(signature: &str, registered: &[String]) -> bool {
+    let sig = signature.trim();
+    registered
+        .iter()
+        .any(|r| r.trim() == sig || (sig.is_ascii() && r.trim().eq_ignore_ascii_case(sig)))
+}
+
+/// Finds the one signature of `text` at its start or end, without judging it.
+pub fn locate(text: &str, brackets: SignatureBrackets) -> Result<Signed<'_>, RejectReason> {
+    let text = text.trim();
+    let pairs: &[(char, char)] =
+        if brackets == SignatureBrackets::LenticularOrAsciiSquare && text.is_ascii() {
+            &[('【', '】'), ('[', ']')]
+        } else {
+            &[('【', '】')]
+        };
+    let mut found = None;
+    for &(open, close) in pairs {
+        if let Some(s) = find_signed(text, open, close)? {
+            found = Some(s);
+            break;
+        }
+    }
+    found.ok_or(RejectReason::MissingSignature)
+}
+
+fn find_signed(text: &str, open: char, close: char) -> Result<Option<Signed<'_>>, RejectReason> {
+    let opens = text.matches(open).count();
+    if opens == 0 {
+        return Ok(None);
+    }
+    // Exactly one signature: a second 【…】 pair is refused (cn-sms-rules.md §2).
+    if opens > 1 || text.matches(close).count() != 1 {
+        return Err(RejectReason::MalformedSignature);
+    }
+    let signed = if let Some(rest) = text.strip_prefix(open) {
+        let end = rest.find(close).ok_or(RejectReason::MalformedSignature)?;
+        Signed {
+            signature: &rest[..end],
+            body: rest[end + close.len_utf8()..].trim(),
+        }
+    } else if let Some(rest) = text.strip_suffix(close) {
+        let start = rest.rfind(open).ok_or(RejectReason::MalformedSignature)?;
+        Signed {
+            signature: &rest[start + open.len_utf8()..],
+            body: rest[..start].trim(),
+        }
+    } else {
+        // A bracket pair in the middle is not a signature position.
+        return Err(RejectReason::MissingSignature);
+    };
+    if signed.signature.trim().is_empty() {
+        return Err(RejectReason::MalformedSignature);
+    }
+    Ok(Some(signed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg() -> Vec<String> {
+        vec!["腾讯云".to_string(), "Acme".to_string()]
+    }
+
+    fn chk(text: &str) -> Result<Signed<'_>, RejectReason> {
+        check(text, &reg(), SignatureBrackets::Lenticular)
+    }
+
+    #[test]
+    fn start_or_end_registered() {
+        let s = chk("【腾讯云】您的验证码是123456").unwrap();
+        assert_eq!((s.signature, s.body), ("腾讯云", "您的验证码是123456"));
+        let s = chk("您的验证码是123456【腾讯云】").unwrap();
+        assert_eq!(s.body, "您的验证码是123456");
+    }
+
+    #[test]
+    fn missing_unregistered_malformed() {
+        assert_eq!(
+            chk("您的验证码是123456"),
+            Err(RejectReason::MissingSignature)
+        );
+        assert_eq!(
+            chk("您的【腾讯云】验证码"),
+            Err(RejectReason::MissingSignature)
+        );
+        assert_eq!(
+            chk("【阿里云】验证码1234"),
+            Err(RejectReason::UnregisteredSignature)
+        );
+        assert_eq!(chk("【】验证码1234"), Err(RejectReason::MalformedSignature));
+        assert_eq!(
+            chk("【腾讯云】验证码1234【阿里云】"),
+            Err(RejectReason::MalformedSignature)
+        );
+    }
+
+    #[test]
+    fn ascii_square_brackets_only_when_allowed_and_ascii() {
+        let t = "[acme] Your code is 1234";
+        assert_eq!(chk(t), Err(RejectReason::MissingSignature));
+        let s = check(t, &reg(), SignatureBrackets::LenticularOrAsciiSquare).unwrap();
+        assert_eq!(s.signature, "acme");
+        assert_eq!(
+            check(
+                "[Acme] 验证码1234",
+                &reg(),
+                SignatureBrackets::LenticularOrAsciiSquare
+            ),
+            Err(RejectReason::MissingSignature)
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! The routing config (`[routing]` section) as written by operators.
+//!
+//! ```toml
+//! [[routing.rules]]
+//! name = "otp on mobile"
+//! carriers = ["cmcc"]            # matches cmcc and mvno_cmcc numbers (host network)
+//! message_types = ["otp"]
+//! groups = ["cmcc-direct", "aggregator"]   # primary, then failover
+//!
+//! [[routing.rules]]
+//! name = "everything else"
+//! groups = ["aggregator"]
+//!
+//! [routing.groups.cmcc-direct]
+//! channels = [{ channel = "cmcc-a", weight = 3 }, { channel = "cmcc-b" }]
+//!
+//! [routing.groups.aggregator]
+//! channels = [{ channel = "agg-1" }]
+//! ```
+//!
+//! A rule matches when every criterion it sets matches (an empty list matches anything); within
+//! one criterion any listed value will do. Rules are tried in order and the first match wins.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::carrier::Carrier;
+use super::portability::PortabilityConfig;
+use crate::message::MessageType;
+
+/// The routing section: ordered rules, the channel groups they name, portability settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// Rules in priority order; the first that matches a message decides its groups.
+    pub rules: Vec<RouteRule>,
+    /// Channel groups by name.
+    pub groups: BTreeMap<String, ChannelGroup>,
+    /// Ported-number overrides and the error codes that teach them.
+    pub portability: PortabilityConfig,
+}
+
+/// One routing rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    /// A label for logs and `smppd route` output.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Submitting accounts (`system_id`s).
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// Recipient carriers. A host operator (`cmcc`) also matches its MVNOs' numbers
+    /// (`mvno_cmcc`), since they are delivered over its network; an MVNO name matches only
+    /// that MVNO. Carrier criteria never match international numbers.
+    #[serde(default)]
+    pub carriers: Vec<Carrier>,
+    /// Recipient provinces by short Chinese name (`广东`); validated against the 31 mainland
+    /// names. Never matches numbers whose province is unknown.
+    #[serde(default)]
+    pub provinces: Vec<String>,
+    /// Message types (`otp`, `marketing` …).
+    #[serde(default)]
+    pub message_types: Vec<MessageType>,
+    /// Number prefixes: matched against the 11-digit national number for mainland numbers
+    /// and the E.164 digits for others; a prefix written with `+` always matches E.164.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Recipient countries, ISO 3166-1 alpha-2 (`CN`, `HK`, `US` …).
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Channel groups in failover order: the first is the primary, the next take over only
+    /// when every channel of the ones before is unavailable.
+    pub groups: Vec<String>,
+}
+
+/// A set of channels sharing load by weight.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelGroup {
+    /// The members.
+    pub channels: Vec<WeightedChannel>,
+}
+
+/// A group member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedChannel {
+    /// The upstream channel's configured name.
+    pub channel: String,
+    /// Its share of the group's traffic relative to the others' (default 1, at least 1).
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+}
+
+fn default_weight() -> u32 {
+    1
+}

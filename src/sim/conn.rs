@@ -1,0 +1,351 @@
+//! One simulated SMSC connection: read a batch, answer the batch with one write.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::codec::{Decoder, Encoder};
+use tokio_util::sync::CancellationToken;
+
+use super::receipts::PendingDeliver;
+use super::record::SubmitRecord;
+use super::wire::{self, BoundAs};
+use super::Ctx;
+use crate::pdu::{Body, DeliverSm, Pdu, SmppCodec, SubmitSm};
+
+/// What a connection's writer sends.
+#[derive(Debug)]
+pub(crate) enum Out {
+    /// Already encoded responses.
+    Raw(Bytes),
+    /// A `deliver_sm` (receipt or MO) to number and encode.
+    Deliver(Box<DeliverSm>),
+    /// An `unbind` from the simulator.
+    Unbind,
+}
+
+/// A fixed 100 ms window counter for `throttle_above_tps` (coarse on purpose: cheap).
+#[derive(Debug)]
+pub(crate) struct RateWindow {
+    started: Instant,
+    count: u64,
+}
+
+impl Default for RateWindow {
+    fn default() -> Self {
+        RateWindow {
+            started: Instant::now(),
+            count: 0,
+        }
+    }
+}
+
+impl RateWindow {
+    /// Counts one submit; false when it is over `tps`.
+    fn admit(&mut self, tps: u32, now: Instant) -> bool {
+        if now.duration_since(self.started) >= Duration::from_millis(100) {
+            self.started = now;
+            self.count = 0;
+        }
+        self.count += 1;
+        self.count <= u64::from(tps).div_ceil(10)
+    }
+}
+
+struct Conn {
+    ctx: Arc<Ctx>,
+    id: u64,
+    bound: Option<(BoundAs, String)>,
+    rng: StdRng,
+    out: mpsc::UnboundedSender<Out>,
+    codec: SmppCodec,
+    closing: bool,
+    /// Whether the record still takes submits (checked once per read batch).
+    recording: bool,
+}
+
+/// Serves one TCP connection until it closes or `cancel` fires.
+pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: CancellationToken) {
+    let (mut rd, wr) = stream.into_split();
+    let (out_tx, out_rx) = mpsc::unbounded_channel();
+    let writer = tokio::spawn(write_loop(wr, out_rx));
+    let latency = ctx.cfg.response_latency;
+    let delayed = (!latency.is_zero()).then(|| {
+        let (tx, rx) = mpsc::unbounded_channel::<(Instant, Bytes)>();
+        tokio::spawn(delay_loop(rx, out_tx.clone()));
+        tx
+    });
+    let mut c = Conn {
+        rng: StdRng::seed_from_u64(ctx.cfg.seed.wrapping_add(id)),
+        ctx,
+        id,
+        bound: None,
+        out: out_tx,
+        codec: SmppCodec::default(),
+        closing: false,
+        recording: true,
+    };
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut records = Vec::new();
+    'read: loop {
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(64 * 1024);
+        }
+        let n = tokio::select! {
+            r = rd.read_buf(&mut buf) => r,
+            _ = cancel.cancelled() => break,
+        };
+        match n {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let mut resp = BytesMut::new();
+        let mut direct = BytesMut::new();
+        c.recording = c.ctx.record.wants_more();
+        loop {
+            let item = match c.codec.decode(&mut buf) {
+                Ok(Some(item)) => item,
+                Ok(None) => break,
+                // Framing error (SMPP 3.4 §3.2 bad command_length): nothing more is parseable.
+                Err(_) => break 'read,
+            };
+            if c.ctx.hang.load(Ordering::Relaxed) {
+                // Hung carrier: read and ignore everything, keep the socket open.
+                continue;
+            }
+            match item {
+                Ok(pdu) => c.on_pdu(pdu, &mut resp, &mut direct, &mut records),
+                Err(e) => {
+                    if let Some(nack) = wire::nack_for(&e) {
+                        c.encode(nack, &mut direct);
+                    }
+                }
+            }
+        }
+        c.ctx.record.extend(&mut records);
+        if !direct.is_empty() {
+            let _ = c.out.send(Out::Raw(direct.freeze()));
+        }
+        if !resp.is_empty() {
+            let chunk = resp.freeze();
+            let sent = match &delayed {
+                Some(d) => d.send((Instant::now() + latency, chunk)).is_ok(),
+                None => c.out.send(Out::Raw(chunk)).is_ok(),
+            };
+            if !sent {
+                break;
+            }
+        }
+        if c.closing {
+            // Let the writer flush the unbind_resp before the socket goes.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            break;
+        }
+    }
+    c.ctx.receivers.remove(c.id);
+    c.ctx.writers.lock().retain(|(id, _)| *id != c.id);
+    cancel.cancel();
+    writer.abort();
+}
+
+impl Conn {
+    fn encode(&mut self, pdu: Pdu, dst: &mut BytesMut) {
+        // Our own PDUs always encode; a failure would be a codec bug, so drop the answer.
+        let _ = self.codec.encode(pdu, dst);
+    }
+
+    fn on_pdu(
+        &mut self,
+        pdu: Pdu,
+        resp: &mut BytesMut,
+        direct: &mut BytesMut,
+        records: &mut Vec<SubmitRecord>,
+    ) {
+        let seq = pdu.sequence_number;
+        match pdu.body {
+            Body::SubmitSm(submit) => {
+                let answer = self.on_submit(seq, *submit, records);
+                self.encode(answer, resp);
+            }
+            Body::DeliverSmResp(_) => {
+                self.ctx
+                    .record
+                    .stats()
+                    .deliver_acks
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Body::EnquireLink => {
+                let answer = wire::enquire_link_resp(seq);
+                self.encode(answer, direct);
+            }
+            Body::Unbind => {
+                let answer = wire::unbind_resp(seq);
+                self.encode(answer, direct);
+                self.closing = true;
+            }
+            body => match wire::bind_of(&body) {
+                Some((kind, system_id, password)) => {
+                    let answer = self.on_bind(seq, kind, system_id, password);
+                    self.encode(answer, direct);
+                }
+                None if wire::is_request(&body) => {
+                    let answer = wire::generic_nack(seq, wire::ESME_RINVCMDID);
+                    self.encode(answer, direct);
+                }
+                None => {}
+            },
+        }
+    }
+
+    fn on_bind(&mut self, seq: u32, kind: BoundAs, system_id: String, password: String) -> Pdu {
+        let cfg = &self.ctx.cfg;
+        // SMPP 3.4 §4.1: a second bind on a bound session is ESME_RALYBND.
+        let status = if self.bound.is_some() {
+            wire::ESME_RALYBND
+        } else if cfg.accounts.is_empty() {
+            0
+        } else {
+            match cfg.accounts.iter().find(|a| a.system_id == system_id) {
+                None => wire::ESME_RINVSYSID,
+                Some(a) if a.password != password => wire::ESME_RINVPASWD,
+                Some(_) => 0,
+            }
+        };
+        if status == 0 {
+            self.ctx
+                .record
+                .stats()
+                .binds
+                .fetch_add(1, Ordering::Relaxed);
+            if kind.receives() {
+                self.ctx
+                    .receivers
+                    .add(&system_id, self.id, self.out.clone());
+            }
+            self.ctx.writers.lock().push((self.id, self.out.clone()));
+            self.bound = Some((kind, system_id));
+        }
+        wire::bind_resp(seq, kind, status, &cfg.system_id)
+    }
+
+    fn on_submit(&mut self, seq: u32, submit: SubmitSm, records: &mut Vec<SubmitRecord>) -> Pdu {
+        let stats = self.ctx.record.stats();
+        let system_id = match &self.bound {
+            Some((kind, sys)) if kind.transmits() => sys.clone(),
+            _ => return wire::submit_sm_resp(seq, wire::ESME_RINVBNDSTS, ""),
+        };
+        let n = stats.submits.fetch_add(1, Ordering::Relaxed) + 1;
+        let cfg = &self.ctx.cfg;
+        let throttled = (cfg.throttle_every > 0 && n % cfg.throttle_every == 0)
+            || (cfg.throttle_above_tps > 0
+                && !self
+                    .ctx
+                    .rate
+                    .lock()
+                    .admit(cfg.throttle_above_tps, Instant::now()));
+        if throttled {
+            stats.throttled.fetch_add(1, Ordering::Relaxed);
+            return wire::submit_sm_resp(seq, wire::ESME_RTHROTTLED, "");
+        }
+        if cfg.reject_rate > 0.0 && self.rng.gen_bool(cfg.reject_rate.clamp(0.0, 1.0)) {
+            stats.rejected.fetch_add(1, Ordering::Relaxed);
+            return wire::submit_sm_resp(seq, cfg.reject_status, "");
+        }
+        stats.accepted.fetch_add(1, Ordering::Relaxed);
+        let raw_id = self.ctx.next_id.fetch_add(1, Ordering::Relaxed);
+        let carrier_id = cfg.message_id_format.format(raw_id);
+        let delivered = !(cfg.undeliverable_rate > 0.0
+            && self.rng.gen_bool(cfg.undeliverable_rate.clamp(0.0, 1.0)));
+        // SMPP 3.4 §5.2.17 registered_delivery bits 1–0: 1 = always, 2 = on failure only.
+        let wants = match submit.registered_delivery & 0x03 {
+            1 => true,
+            2 => !delivered,
+            _ => cfg.always_receipt,
+        };
+        if !wants && !self.recording {
+            // Nothing to remember about this submit: skip decoding its fields.
+            return wire::submit_sm_resp(seq, 0, &carrier_id);
+        }
+        let fields = wire::submit_fields(&submit);
+        if wants {
+            let receipt_id = cfg
+                .receipt_id_format
+                .unwrap_or(cfg.message_id_format)
+                .format(raw_id);
+            let deliver = wire::receipt(&fields, &receipt_id, delivered, SystemTime::now());
+            let _ = self.ctx.delivers.send(PendingDeliver {
+                due: Instant::now() + cfg.receipt_delay,
+                system_id: system_id.clone(),
+                deliver: Box::new(deliver),
+            });
+        }
+        if self.recording {
+            records.push(SubmitRecord {
+                received_at_ms: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0),
+                system_id,
+                source_addr: fields.source_addr,
+                destination_addr: fields.destination_addr,
+                service_type: fields.service_type,
+                esm_class: fields.esm_class,
+                data_coding: fields.data_coding,
+                registered_delivery: fields.registered_delivery,
+                message_hex: hex::encode(&fields.message),
+                text: fields.text,
+                carrier_id: carrier_id.clone(),
+            });
+        }
+        wire::submit_sm_resp(seq, 0, &carrier_id)
+    }
+}
+
+/// Holds response batches until their latency has passed (constant latency: FIFO order).
+async fn delay_loop(
+    mut rx: mpsc::UnboundedReceiver<(Instant, Bytes)>,
+    out: mpsc::UnboundedSender<Out>,
+) {
+    while let Some((due, chunk)) = rx.recv().await {
+        tokio::time::sleep_until(due).await;
+        if out.send(Out::Raw(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes everything queued for the connection, coalescing into large writes.
+async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>) {
+    let mut codec = SmppCodec::default();
+    let mut seq = 0u32;
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while buf.len() < 256 * 1024 {
+            match next.take().or_else(|| rx.try_recv().ok()) {
+                Some(Out::Raw(b)) => buf.extend_from_slice(&b),
+                Some(Out::Deliver(d)) => {
+                    seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                    let _ = codec.encode(wire::deliver_pdu(seq, *d), &mut buf);
+                }
+                Some(Out::Unbind) => {
+                    seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                    let _ = codec.encode(wire::unbind(seq), &mut buf);
+                }
+                None => break,
+            }
+        }
+        if wr.write_all(&buf).await.is_err() {
+            return;
+        }
+        buf.clear();
+    }
+}

@@ -1,0 +1,280 @@
+//! The embedded [`MessageStore`]: SQLite (WAL) with a group-commit writer thread.
+
+mod ops;
+mod read;
+mod schema;
+mod writer;
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::message::MessageId;
+use crate::store::queue::{CommitMetrics, QueueTracker};
+use crate::store::record::{
+    CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageRecord,
+    NewMessage, Rejection,
+};
+use crate::store::stats::{DailyStats, StatsQuery};
+use crate::store::time::to_ms;
+use crate::store::{
+    Admission, CommitStats, CompactionReport, History, HistoryQuery, MessageStore, QueueDepth,
+    StoreConfig, StoreError, StoreFuture,
+};
+
+use ops::{OpResult, WriteOp};
+use writer::{Request, WriterSettings};
+
+/// The embedded store (see the module docs of [`crate::store`]).
+pub struct SqliteStore {
+    tx: Mutex<Option<mpsc::Sender<Request>>>,
+    reader: Arc<Mutex<Connection>>,
+    queue: Arc<QueueTracker>,
+    metrics: Arc<CommitMetrics>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    retention: Duration,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("retention", &self.retention)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store at `config.path`, rebuilds the queue view from the open
+    /// messages and starts the writer thread. Call from a thread that may block briefly.
+    pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        let writer_conn = schema::open_writer(&config.path, config.fsync)?;
+        let reader = schema::open_reader(&config.path)?;
+        let queue = Arc::new(QueueTracker::new(
+            config.max_queued_messages,
+            config.max_queued_bytes,
+        ));
+        for (id, bytes, forwarded) in read::open_messages(&reader)? {
+            queue.open(id, bytes, forwarded);
+        }
+        let metrics = Arc::new(CommitMetrics::default());
+        let (tx, rx) = mpsc::channel(config.commit_queue.max(1));
+        let settings = WriterSettings {
+            fsync: config.fsync,
+            max_batch: config.max_batch,
+            stats_offset: config.stats_utc_offset_minutes,
+            queue: Arc::clone(&queue),
+            metrics: Arc::clone(&metrics),
+        };
+        let writer = std::thread::Builder::new()
+            .name("smppd-store-writer".into())
+            .spawn(move || writer::run(writer_conn, rx, settings))
+            .map_err(|source| StoreError::Io {
+                path: config.path.clone(),
+                source,
+            })?;
+        Ok(SqliteStore {
+            tx: Mutex::new(Some(tx)),
+            reader: Arc::new(Mutex::new(reader)),
+            queue,
+            metrics,
+            writer: Mutex::new(Some(writer)),
+            retention: config.retention,
+        })
+    }
+
+    /// Stops accepting writes, lets the writer commit what is queued and waits for it.
+    /// Writes after this fail with [`StoreError::WriterGone`].
+    pub async fn close(&self) {
+        drop(self.tx.lock().take());
+        let handle = self.writer.lock().take();
+        if let Some(h) = handle {
+            let _ = tokio::task::spawn_blocking(move || h.join()).await;
+        }
+    }
+
+    async fn write(&self, op: WriteOp) -> Result<OpResult, StoreError> {
+        let sender = self.tx.lock().clone().ok_or(StoreError::WriterGone)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Request { op, reply })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || f(&reader.lock()))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("store reader task failed: {e}")))?
+    }
+}
+
+fn unexpected(r: OpResult) -> StoreError {
+    StoreError::Corrupt(format!("store writer answered with {r:?}"))
+}
+
+impl MessageStore for SqliteStore {
+    fn accept(&self, message: NewMessage) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.write(WriteOp::Accept(Box::new(message)))
+                .await
+                .map(drop)
+        })
+    }
+
+    fn reject(&self, rejection: Rejection) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.write(WriteOp::Reject(Box::new(rejection)))
+                .await
+                .map(drop)
+        })
+    }
+
+    fn mark_routed(&self, id: MessageId, channel: String, at: SystemTime) -> StoreFuture<'_, ()> {
+        let op = WriteOp::Route {
+            id,
+            channel,
+            at: to_ms(at),
+        };
+        Box::pin(async move { self.write(op).await.map(drop) })
+    }
+
+    fn record_forwarded(
+        &self,
+        id: MessageId,
+        submit: CarrierSubmit,
+        carrier_keys: Vec<String>,
+    ) -> StoreFuture<'_, ForwardOutcome> {
+        let op = WriteOp::Forward {
+            id,
+            submit: Box::new(submit),
+            keys: carrier_keys,
+        };
+        Box::pin(async move {
+            match self.write(op).await? {
+                OpResult::Forward(o) => Ok(o),
+                other => Err(unexpected(other)),
+            }
+        })
+    }
+
+    fn add_carrier_receipt(&self, id: MessageId, receipt: CarrierReceipt) -> StoreFuture<'_, ()> {
+        let op = WriteOp::Receipt {
+            id,
+            receipt: Box::new(receipt),
+        };
+        Box::pin(async move { self.write(op).await.map(drop) })
+    }
+
+    fn finalize(&self, id: MessageId, report: FinalReport) -> StoreFuture<'_, FinalizeOutcome> {
+        let op = WriteOp::Finalize {
+            id,
+            report: Box::new(report),
+        };
+        Box::pin(async move {
+            match self.write(op).await? {
+                OpResult::Finalize(o) => Ok(o),
+                other => Err(unexpected(other)),
+            }
+        })
+    }
+
+    fn receipt_sent(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()> {
+        let op = WriteOp::ReceiptSent { id, at: to_ms(at) };
+        Box::pin(async move { self.write(op).await.map(drop) })
+    }
+
+    fn receipt_acknowledged(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()> {
+        let op = WriteOp::ReceiptAcked { id, at: to_ms(at) };
+        Box::pin(async move { self.write(op).await.map(drop) })
+    }
+
+    fn compact(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, CompactionReport> {
+        let cutoff = to_ms(
+            now.checked_sub(self.retention)
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+        );
+        let op = WriteOp::Compact { cutoff, limit };
+        Box::pin(async move {
+            match self.write(op).await? {
+                OpResult::Compact(r) => Ok(r),
+                other => Err(unexpected(other)),
+            }
+        })
+    }
+
+    fn get(&self, id: MessageId) -> StoreFuture<'_, Option<MessageRecord>> {
+        Box::pin(self.read(move |c| read::load(c, id)))
+    }
+
+    fn find_by_carrier_key(&self, key: String) -> StoreFuture<'_, Vec<MessageId>> {
+        Box::pin(self.read(move |c| read::by_carrier_key(c, &key)))
+    }
+
+    fn history(&self, query: HistoryQuery) -> StoreFuture<'_, History> {
+        Box::pin(self.read(move |c| read::history(c, &query)))
+    }
+
+    fn receipts_due(
+        &self,
+        account: String,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageRecord>> {
+        Box::pin(self.read(move |c| read::receipts_due(c, &account, after, limit)))
+    }
+
+    fn receipt_backlog(&self) -> StoreFuture<'_, Vec<(String, u64)>> {
+        Box::pin(self.read(read::receipt_backlog))
+    }
+
+    fn unsent(
+        &self,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageRecord>> {
+        Box::pin(self.read(move |c| read::in_state(c, schema::ACCEPTED, after, limit)))
+    }
+
+    fn sent_without_response(
+        &self,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageRecord>> {
+        Box::pin(self.read(move |c| read::in_state(c, schema::ROUTED, after, limit)))
+    }
+
+    fn expiry_candidates(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, Vec<MessageId>> {
+        let now = to_ms(now);
+        Box::pin(self.read(move |c| read::expiry_candidates(c, now, limit)))
+    }
+
+    fn highest_message_id(&self) -> StoreFuture<'_, Option<MessageId>> {
+        Box::pin(self.read(read::highest_id))
+    }
+
+    fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>> {
+        Box::pin(self.read(move |c| read::statistics(c, &query)))
+    }
+
+    fn queue_depth(&self) -> QueueDepth {
+        self.queue.depth(SystemTime::now())
+    }
+
+    fn admit(&self, bytes: usize) -> Admission {
+        self.queue.admit(bytes)
+    }
+
+    fn commit_stats(&self) -> CommitStats {
+        self.metrics.snapshot()
+    }
+}

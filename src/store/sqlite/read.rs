@@ -1,0 +1,427 @@
+//! Read queries, run on the reader connection (WAL lets them proceed while the writer
+//! commits).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::message::{MessageId, MessageType};
+use crate::store::record::{
+    Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalState, MessageRecord,
+    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload,
+};
+use crate::store::stats::{Counters, DailyStats, ReasonCount, StatsQuery};
+use crate::store::time::from_ms;
+use crate::store::{History, HistoryQuery, StoreError};
+
+use super::ops::{db_id, state_of};
+use super::schema::{ACCEPTED, RECEIPT_ACKED, RECEIPT_PENDING, RECEIPT_SENT, ROUTED};
+
+fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {v:?}"))
+}
+
+fn message_type(s: &str) -> Result<MessageType, StoreError> {
+    s.parse().map_err(|_| corrupt("message type", s))
+}
+
+fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
+    let concat = match (
+        r.get("concat_ref")?,
+        r.get("concat_total")?,
+        r.get("concat_seq")?,
+    ) {
+        (Some(reference), Some(total), Some(sequence)) => Some(ConcatInfo {
+            reference,
+            total,
+            sequence,
+        }),
+        _ => None,
+    };
+    let payload = ResendPayload {
+        service_type: r.get("service_type")?,
+        source: Address {
+            ton: r.get("source_ton")?,
+            npi: r.get("source_npi")?,
+            addr: r.get("source_addr")?,
+        },
+        destination: Address {
+            ton: r.get("dest_ton")?,
+            npi: r.get("dest_npi")?,
+            addr: r.get("dest_addr")?,
+        },
+        esm_class: r.get("esm_class")?,
+        protocol_id: r.get("protocol_id")?,
+        priority_flag: r.get("priority_flag")?,
+        schedule_delivery_time: r.get("schedule_delivery_time")?,
+        validity_period: r.get("validity_period")?,
+        registered_delivery: r.get("registered_delivery")?,
+        replace_if_present_flag: r.get("replace_if_present_flag")?,
+        data_coding: r.get("data_coding")?,
+        sm_default_msg_id: r.get("sm_default_msg_id")?,
+        short_message: r.get("short_message")?,
+        tlvs: r.get("tlvs")?,
+    };
+    let id: i64 = r.get("id")?;
+    let routed = match (
+        r.get::<_, Option<String>>("routed_channel")?,
+        r.get("routed_at")?,
+    ) {
+        (Some(c), Some(at)) => Some((c, from_ms(at))),
+        _ => None,
+    };
+    let final_state = match r.get::<_, Option<String>>("final_state")? {
+        Some(stat) => Some((
+            stat,
+            r.get::<_, Option<String>>("final_reason")?,
+            r.get::<_, Option<i64>>("final_at")?.unwrap_or(0),
+            r.get::<_, Option<bool>>("final_generated")?
+                .unwrap_or(false),
+        )),
+        None => None,
+    };
+    let message_type: String = r.get("message_type")?;
+    let record = MessageRecord {
+        message: NewMessage {
+            id: MessageId::from_u64(id as u64),
+            account: r.get("account")?,
+            bind: r.get("bind")?,
+            // Parsed by the caller (needs StoreError); placeholder replaced below.
+            message_type: MessageType::Other,
+            segments: r.get("segments")?,
+            concat,
+            payload,
+            validity_deadline: r.get::<_, Option<i64>>("validity_deadline")?.map(from_ms),
+            accepted_at: from_ms(r.get("accepted_at")?),
+        },
+        state: state_of(r.get("state")?),
+        routed,
+        submits: Vec::new(),
+        receipts: Vec::new(),
+        carrier_keys: Vec::new(),
+        final_state: final_state.map(|(stat, reason, at, generated)| FinalRecord {
+            // Unknown words are caught below; Unknown is a placeholder.
+            state: FinalState::from_stat(&stat).unwrap_or(FinalState::Unknown),
+            reason,
+            at: from_ms(at),
+            generated_by_smppd: generated,
+        }),
+        receipt: None,
+    };
+    Ok((record, message_type))
+}
+
+/// One message with everything attached, or `None`.
+pub(crate) fn load(conn: &Connection, id: MessageId) -> Result<Option<MessageRecord>, StoreError> {
+    let row = conn
+        .prepare_cached("SELECT * FROM message WHERE id = ?1")?
+        .query_row([db_id(id)], message_from_row)
+        .optional()?;
+    let Some((mut rec, mtype)) = row else {
+        return Ok(None);
+    };
+    rec.message.message_type = message_type(&mtype)?;
+    let did = db_id(id);
+    rec.submits = conn
+        .prepare_cached(
+            "SELECT part, channel, carrier_message_id, command_status, raw_resp, at
+             FROM carrier_submit WHERE id = ?1 ORDER BY seq",
+        )?
+        .query_map([did], |r| {
+            Ok(CarrierSubmit {
+                part: r.get(0)?,
+                channel: r.get(1)?,
+                carrier_message_id: r.get(2)?,
+                command_status: r.get(3)?,
+                raw_resp: r.get(4)?,
+                at: from_ms(r.get(5)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    rec.receipts = conn
+        .prepare_cached(
+            "SELECT part, channel, raw_pdu, at FROM carrier_receipt WHERE id = ?1 ORDER BY seq",
+        )?
+        .query_map([did], |r| {
+            Ok(CarrierReceipt {
+                part: r.get(0)?,
+                channel: r.get(1)?,
+                raw_pdu: r.get(2)?,
+                at: from_ms(r.get(3)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    rec.carrier_keys = conn
+        .prepare_cached("SELECT key FROM carrier_key WHERE id = ?1 ORDER BY key")?
+        .query_map([did], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    rec.receipt = conn
+        .prepare_cached(
+            "SELECT state, attempts, created_at, last_attempt_at FROM receipt_owed WHERE id = ?1",
+        )?
+        .query_row([did], |r| {
+            Ok(OwedReceipt {
+                state: match r.get::<_, i64>(0)? {
+                    RECEIPT_PENDING => ReceiptState::Pending,
+                    RECEIPT_SENT => ReceiptState::Sent,
+                    _ => ReceiptState::Acknowledged,
+                },
+                attempts: r.get(1)?,
+                created_at: from_ms(r.get(2)?),
+                last_attempt_at: r.get::<_, Option<i64>>(3)?.map(from_ms),
+            })
+        })
+        .optional()?;
+    Ok(Some(rec))
+}
+
+/// Runs an id-returning query and loads each record.
+fn load_ids(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<MessageRecord>, StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare_cached(sql)?
+        .query_map(args, |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(rec) = load(conn, MessageId::from_u64(id as u64))? {
+            out.push(rec);
+        }
+    }
+    Ok(out)
+}
+
+fn after(a: Option<MessageId>) -> i64 {
+    a.map(db_id).unwrap_or(-1)
+}
+
+fn lim(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn by_carrier_key(conn: &Connection, key: &str) -> Result<Vec<MessageId>, StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM carrier_key WHERE key = ?1 ORDER BY id")?
+        .query_map([key], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids
+        .into_iter()
+        .map(|i| MessageId::from_u64(i as u64))
+        .collect())
+}
+
+pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<History, StoreError> {
+    // Conditions are built so SQLite can use the (dest, time) or (account, time) index.
+    let mut cond = String::from("WHERE %T BETWEEN ?1 AND ?2");
+    if q.account.is_some() {
+        cond.push_str(" AND account = ?3");
+    }
+    if q.destination.is_some() {
+        cond.push_str(" AND dest_addr = ?4");
+    }
+    let from = crate::store::time::to_ms(q.from);
+    let to = crate::store::time::to_ms(q.to);
+    let args = params![from, to, q.account, q.destination, lim(q.limit)];
+    let msg_sql = format!(
+        "SELECT id FROM message {} ORDER BY accepted_at, id LIMIT ?5",
+        cond.replace("%T", "accepted_at")
+    );
+    let messages = load_ids(conn, &msg_sql, args)?;
+    let rej_sql = format!(
+        "SELECT id, account, bind, message_type, source_addr, dest_addr, segments, reason,
+             command_status, at FROM rejection {} ORDER BY at, seq LIMIT ?5",
+        cond.replace("%T", "at")
+    );
+    let mut rejections = Vec::new();
+    let rows = conn
+        .prepare_cached(&rej_sql)?
+        .query_map(args, |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, u16>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, u32>(8)?,
+                r.get::<_, i64>(9)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, account, bind, mtype, source, destination, segments, reason, status, at) in rows {
+        rejections.push(Rejection {
+            id: id.map(|i| MessageId::from_u64(i as u64)),
+            account,
+            bind,
+            message_type: message_type(&mtype)?,
+            source,
+            destination,
+            segments,
+            reason,
+            command_status: status,
+            at: from_ms(at),
+        });
+    }
+    Ok(History {
+        messages,
+        rejections,
+    })
+}
+
+pub(crate) fn receipts_due(
+    conn: &Connection,
+    account: &str,
+    a: Option<MessageId>,
+    limit: usize,
+) -> Result<Vec<MessageRecord>, StoreError> {
+    load_ids(
+        conn,
+        "SELECT id FROM receipt_owed WHERE account = ?1 AND state < ?2 AND id > ?3
+         ORDER BY id LIMIT ?4",
+        params![account, RECEIPT_ACKED, after(a), lim(limit)],
+    )
+}
+
+pub(crate) fn receipt_backlog(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT account, COUNT(*) FROM receipt_owed WHERE state < ?1
+             GROUP BY account ORDER BY account",
+        )?
+        .query_map([RECEIPT_ACKED], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Open messages in one state (`ACCEPTED` or `ROUTED`), by id.
+pub(crate) fn in_state(
+    conn: &Connection,
+    state: i64,
+    a: Option<MessageId>,
+    limit: usize,
+) -> Result<Vec<MessageRecord>, StoreError> {
+    debug_assert!(state == ACCEPTED || state == ROUTED);
+    load_ids(
+        conn,
+        "SELECT id FROM message WHERE state = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        params![state, after(a), lim(limit)],
+    )
+}
+
+pub(crate) fn expiry_candidates(
+    conn: &Connection,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<MessageId>, StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM message WHERE state < 3 AND validity_deadline IS NOT NULL
+                 AND validity_deadline <= ?1 ORDER BY validity_deadline LIMIT ?2",
+        )?
+        .query_map(params![now, lim(limit)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids
+        .into_iter()
+        .map(|i| MessageId::from_u64(i as u64))
+        .collect())
+}
+
+pub(crate) fn highest_id(conn: &Connection) -> Result<Option<MessageId>, StoreError> {
+    let v: Option<i64> = conn
+        .query_row(
+            "SELECT MAX(v) FROM (SELECT value AS v FROM meta WHERE key = 'max_id'
+                 UNION ALL SELECT MAX(id) FROM message)",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(v.map(|i| MessageId::from_u64(i as u64)))
+}
+
+/// Every open message: (id, queued bytes, forwarded) for the queue view at startup.
+pub(crate) fn open_messages(conn: &Connection) -> Result<Vec<(MessageId, u64, bool)>, StoreError> {
+    Ok(conn
+        .prepare("SELECT id, bytes, state FROM message WHERE state < 3")?
+        .query_map([], |r| {
+            Ok((
+                MessageId::from_u64(r.get::<_, i64>(0)? as u64),
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? == super::schema::FORWARDED,
+            ))
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn statistics(conn: &Connection, q: &StatsQuery) -> Result<Vec<DailyStats>, StoreError> {
+    let cond = "WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR day >= ?2)
+                AND (?3 IS NULL OR day <= ?3)";
+    let args = params![q.account, q.from_day, q.to_day];
+    let mut reasons: BTreeMap<(String, String, String), BTreeMap<String, ReasonCount>> =
+        BTreeMap::new();
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT day, account, message_type, reason, messages, segments FROM stats_rejected {cond}"
+        ))?
+        .query_map(args, |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?, r.get(2)?),
+                r.get::<_, String>(3)?,
+                ReasonCount {
+                    messages: r.get::<_, i64>(4)? as u64,
+                    segments: r.get::<_, i64>(5)? as u64,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (key, reason, count) in rows {
+        reasons.entry(key).or_default().insert(reason, count);
+    }
+    let counters = |r: &Row<'_>, base: usize| -> rusqlite::Result<Counters> {
+        let g = |i: usize| r.get::<_, i64>(base + i).map(|v| v.max(0) as u64);
+        Ok(Counters {
+            submitted: g(0)?,
+            accepted: g(1)?,
+            rejected: g(2)?,
+            delivered: g(3)?,
+            failed: g(4)?,
+            expired: g(5)?,
+            pending: g(6)?,
+        })
+    };
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT * FROM stats {cond} ORDER BY day, account, message_type"
+        ))?
+        .query_map(args, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                counters(r, 3)?,
+                counters(r, 10)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (day, account, mtype, messages, segments) in rows {
+        let rejected_by_reason = reasons
+            .remove(&(day.clone(), account.clone(), mtype.clone()))
+            .unwrap_or_default();
+        out.push(DailyStats {
+            message_type: message_type(&mtype)?,
+            day,
+            account,
+            messages,
+            segments,
+            rejected_by_reason,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,405 @@
+//! One carrier channel: N bound sessions sharing a TPS limiter, and the retry rules that turn
+//! carrier answers into a [`SubmitOutcome`].
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::backoff::Backoff;
+use super::config::{ChannelConfig, UnknownOutcomePolicy};
+use super::outcome::{ChannelCounters, OutboundMessage, SendReport, SubmitOutcome, UpstreamEvent};
+use super::session;
+use super::split;
+use super::status::StatusClass;
+use super::throttle::RateLimiter;
+use super::wire::BindKind;
+use crate::pdu::SubmitSm;
+
+/// Resends after an unknown outcome before giving up with [`SubmitOutcome::Unknown`]; bounds
+/// the duplicates one message can cause.
+const MAX_RESENDS: u32 = 3;
+
+/// A submit handed to a session.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub(crate) submit: SubmitSm,
+    pub(crate) reply: oneshot::Sender<Reply>,
+}
+
+/// What a session answers for a [`Request`].
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// The carrier's response.
+    Resp {
+        status: u32,
+        message_id: String,
+        raw: Bytes,
+        session: usize,
+    },
+    /// The session died before writing it.
+    NotWritten,
+    /// The session died after writing it and before the response.
+    Lost,
+}
+
+/// One session slot: a TRX connection, or a TX connection with its RX partner.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    queue: Mutex<Option<mpsc::UnboundedSender<Request>>>,
+    bound: AtomicBool,
+    /// Receiver half bound (TX+RX mode only).
+    pub(crate) rx_bound: AtomicBool,
+    in_flight: AtomicUsize,
+}
+
+impl Slot {
+    pub(crate) fn attach(&self, tx: mpsc::UnboundedSender<Request>) {
+        *self.queue.lock() = Some(tx);
+        self.bound.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn detach(&self) {
+        self.bound.store(false, Ordering::Release);
+        *self.queue.lock() = None;
+    }
+
+    pub(crate) fn is_bound(&self) -> bool {
+        self.bound.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+}
+
+/// Lock-free counters behind [`ChannelCounters`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) submits_sent: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) throttled: AtomicU64,
+    pub(crate) transient_retries: AtomicU64,
+    pub(crate) unknown_outcomes: AtomicU64,
+    pub(crate) resent_after_unknown: AtomicU64,
+    pub(crate) receipts: AtomicU64,
+    pub(crate) mo: AtomicU64,
+    pub(crate) binds: AtomicU64,
+    pub(crate) dead_peers: AtomicU64,
+    pub(crate) disconnects: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> ChannelCounters {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ChannelCounters {
+            submits_sent: g(&self.submits_sent),
+            accepted: g(&self.accepted),
+            rejected: g(&self.rejected),
+            throttled: g(&self.throttled),
+            transient_retries: g(&self.transient_retries),
+            unknown_outcomes: g(&self.unknown_outcomes),
+            resent_after_unknown: g(&self.resent_after_unknown),
+            receipts: g(&self.receipts),
+            mo: g(&self.mo),
+            binds: g(&self.binds),
+            dead_peers: g(&self.dead_peers),
+            disconnects: g(&self.disconnects),
+        }
+    }
+}
+
+/// State shared by a channel handle and its session tasks.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) cfg: ChannelConfig,
+    pub(crate) name: Arc<str>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) slots: Vec<Slot>,
+    rr: AtomicUsize,
+    /// Woken when window room frees up or a session binds.
+    pub(crate) room: Notify,
+    pub(crate) counters: Counters,
+    pub(crate) events: mpsc::Sender<UpstreamEvent>,
+    pub(crate) shutdown: CancellationToken,
+}
+
+impl Shared {
+    /// A request left slot `i`'s window.
+    pub(crate) fn release(&self, i: usize) {
+        if let Some(slot) = self.slots.get(i) {
+            slot.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.room.notify_one();
+    }
+
+    /// Takes one window place on a bound slot, round-robin.
+    fn try_reserve(&self) -> Option<usize> {
+        let n = self.slots.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        for k in 0..n {
+            let i = (start + k) % n;
+            let Some(slot) = self.slots.get(i) else {
+                continue;
+            };
+            if !slot.is_bound() {
+                continue;
+            }
+            let taken = slot
+                .in_flight
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| {
+                    (f < self.cfg.window).then_some(f + 1)
+                });
+            if taken.is_ok() {
+                return Some(i);
+            }
+        }
+        None
+    }
+}
+
+/// A window place taken on a slot; given back on drop unless handed to the session, so a
+/// caller that cancels `send` midway cannot leak window room.
+struct Reservation<'a> {
+    shared: &'a Shared,
+    slot: usize,
+    armed: bool,
+}
+
+impl Reservation<'_> {
+    fn hand_over(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.release(self.slot);
+        }
+    }
+}
+
+/// A carrier channel: its sessions run as background tasks until [`Channel::shutdown`].
+#[derive(Debug, Clone)]
+pub struct Channel {
+    shared: Arc<Shared>,
+    tasks: TaskTracker,
+}
+
+impl Channel {
+    /// Starts the channel's sessions; deliveries go to `events`. Must run inside a Tokio runtime.
+    pub fn start(cfg: ChannelConfig, events: mpsc::Sender<UpstreamEvent>) -> Channel {
+        let slots = (0..cfg.sessions).map(|_| Slot::default()).collect();
+        let shared = Arc::new(Shared {
+            name: Arc::from(cfg.name.as_str()),
+            limiter: RateLimiter::new(cfg.tps),
+            slots,
+            rr: AtomicUsize::new(0),
+            room: Notify::new(),
+            counters: Counters::default(),
+            events,
+            shutdown: CancellationToken::new(),
+            cfg,
+        });
+        let tasks = TaskTracker::new();
+        for slot in 0..shared.cfg.sessions {
+            for &kind in BindKind::for_mode(shared.cfg.bind_mode) {
+                tasks.spawn(session::run(shared.clone(), slot, kind));
+            }
+        }
+        tasks.close();
+        Channel { shared, tasks }
+    }
+
+    /// The channel's name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// The channel's configuration.
+    pub fn config(&self) -> &ChannelConfig {
+        &self.shared.cfg
+    }
+
+    /// Live counters.
+    pub fn counters(&self) -> ChannelCounters {
+        self.shared.counters.snapshot()
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Sends one smppd message: applies the source address rule, splits it if this channel's
+    /// limits need it, and submits the parts in order, stopping at the first part that is not
+    /// accepted.
+    pub async fn send(&self, msg: OutboundMessage) -> SendReport {
+        let parts = split::prepare(&self.shared.cfg, &msg);
+        let total_parts = parts.len();
+        let mut outcomes = Vec::with_capacity(total_parts);
+        for part in parts {
+            let outcome = self.submit(part).await;
+            let stop = !outcome.is_accepted();
+            outcomes.push(outcome);
+            if stop {
+                break;
+            }
+        }
+        SendReport {
+            message_id: msg.message_id,
+            total_parts,
+            parts: outcomes,
+        }
+    }
+
+    /// Submits one prepared `submit_sm`, retrying per the channel's rules.
+    pub async fn submit(&self, submit: SubmitSm) -> SubmitOutcome {
+        let s = &*self.shared;
+        let mut throttles = 0u32;
+        let mut transients = 0u32;
+        let mut resends = 0u32;
+        let mut retry_wait = Backoff::new(s.cfg.reconnect_min, s.cfg.reconnect_max);
+        // Once a copy may have reached the carrier, giving up must say Unknown, not NotSent.
+        let gave_up = |resends: u32| {
+            if resends > 0 {
+                SubmitOutcome::Unknown
+            } else {
+                SubmitOutcome::NotSent
+            }
+        };
+        loop {
+            if s.shutdown.is_cancelled() {
+                return gave_up(resends);
+            }
+            // Window room first, then the rate slot: taking rate slots while waiting for room
+            // would let a burst through the limiter before the carrier's throttle answers
+            // could slow it down.
+            let Some(reservation) = self.reserve().await else {
+                return gave_up(resends);
+            };
+            s.limiter.acquire().await;
+            let (tx, rx) = oneshot::channel();
+            let request = Request {
+                submit: submit.clone(),
+                reply: tx,
+            };
+            let slot = reservation.slot;
+            let queued = match s.slots.get(slot).and_then(|sl| sl.queue.lock().clone()) {
+                Some(queue) => queue.send(request).is_ok(),
+                None => false,
+            };
+            if !queued {
+                // The session went down meanwhile; the guard gives the place back.
+                continue;
+            }
+            // From here the session owns the window place and releases it.
+            reservation.hand_over();
+            // A dropped reply sender means the session task vanished; treat it like a lost
+            // connection since the submit may have been written.
+            let reply = rx.await.unwrap_or(Reply::Lost);
+            match reply {
+                Reply::Resp {
+                    status: 0,
+                    message_id,
+                    raw,
+                    session,
+                } => {
+                    s.limiter.on_accepted();
+                    s.counters.accepted.fetch_add(1, Ordering::Relaxed);
+                    return SubmitOutcome::Accepted {
+                        carrier_message_id: message_id,
+                        raw_resp: raw,
+                        session,
+                    };
+                }
+                Reply::Resp { status, .. } => {
+                    let class = StatusClass::of(status, &s.cfg.status_overrides);
+                    let budget_left = match class {
+                        StatusClass::Throttle => {
+                            s.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                            s.limiter.on_throttled();
+                            throttles += 1;
+                            throttles <= s.cfg.throttle_retries
+                        }
+                        StatusClass::Transient => {
+                            transients += 1;
+                            let left = transients <= s.cfg.transient_retries;
+                            if left {
+                                s.counters.transient_retries.fetch_add(1, Ordering::Relaxed);
+                                tokio::time::sleep(retry_wait.next_delay()).await;
+                            }
+                            left
+                        }
+                        StatusClass::Permanent => false,
+                    };
+                    if !budget_left {
+                        s.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                        return SubmitOutcome::Rejected { status, class };
+                    }
+                }
+                Reply::NotWritten => {}
+                Reply::Lost => {
+                    s.counters.unknown_outcomes.fetch_add(1, Ordering::Relaxed);
+                    if s.cfg.on_unknown == UnknownOutcomePolicy::Fail || resends >= MAX_RESENDS {
+                        return SubmitOutcome::Unknown;
+                    }
+                    resends += 1;
+                    s.counters
+                        .resent_after_unknown
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Waits up to `queue_timeout` for window room on a bound session.
+    async fn reserve(&self) -> Option<Reservation<'_>> {
+        let s = &*self.shared;
+        let deadline = Instant::now() + s.cfg.queue_timeout;
+        loop {
+            let notified = s.room.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(slot) = s.try_reserve() {
+                return Some(Reservation {
+                    shared: s,
+                    slot,
+                    armed: true,
+                });
+            }
+            tokio::select! {
+                r = tokio::time::timeout_at(deadline, notified) => {
+                    if r.is_err() {
+                        return None;
+                    }
+                }
+                _ = s.shutdown.cancelled() => return None,
+            }
+        }
+    }
+
+    /// Connected, bound (both halves in TX+RX mode) on at least one session, and with window
+    /// room somewhere: what routing needs to pick this channel.
+    pub fn is_available(&self) -> bool {
+        let s = &*self.shared;
+        let rx_needed = self.shared.cfg.bind_mode == super::BindMode::TxRx;
+        let any_rx = !rx_needed || s.slots.iter().any(|sl| sl.rx_bound.load(Ordering::Acquire));
+        any_rx
+            && s.slots
+                .iter()
+                .any(|sl| sl.is_bound() && sl.in_flight() < s.cfg.window)
+    }
+
+    /// Stops the sessions: each unbinds and closes; waits for them to finish.
+    pub async fn shutdown(&self) {
+        self.shared.shutdown.cancel();
+        self.tasks.wait().await;
+    }
+}

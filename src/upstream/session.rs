@@ -1,0 +1,394 @@
+//! One upstream connection: connect, bind, then pump submits and deliveries until the
+//! connection dies, then hand every outstanding request back to the channel and reconnect.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{timeout, Duration, Instant, MissedTickBehavior};
+use tokio_util::codec::Framed;
+use tracing::{debug, info, warn};
+
+use super::backoff::Backoff;
+use super::channel::{Reply, Request, Shared};
+use super::outcome::{Incoming, UpstreamEvent};
+use super::window::{SequenceNumbers, Window};
+use super::wire::{self, BindKind, RawCodec};
+use crate::pdu::{Body, Pdu};
+
+type Conn = Framed<TcpStream, RawCodec>;
+
+/// Why a bound connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// smppd is shutting down (unbind sent).
+    Shutdown,
+    /// The carrier sent `unbind` (SMPP 3.4 §4.2): answer and bind again.
+    PeerUnbind,
+    /// TCP closed or a framing error.
+    Closed,
+    /// A request (submit, enquire_link) went unanswered past `response_timeout`.
+    DeadPeer,
+}
+
+/// Keeps connection `kind` of session slot `slot` bound until shutdown.
+pub(crate) async fn run(shared: Arc<Shared>, slot: usize, kind: BindKind) {
+    let cfg = &shared.cfg;
+    let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
+    loop {
+        if shared.shutdown.is_cancelled() {
+            return;
+        }
+        let mut seqs = SequenceNumbers::default();
+        match connect_and_bind(&shared, kind, &mut seqs).await {
+            Ok(conn) => {
+                backoff.reset();
+                shared.counters.binds.fetch_add(1, Ordering::Relaxed);
+                info!(channel = %shared.name, slot, ?kind, "bound");
+                let end = Connection::new(&shared, slot, kind, seqs).drive(conn).await;
+                shared.counters.disconnects.fetch_add(1, Ordering::Relaxed);
+                if end == End::DeadPeer {
+                    shared.counters.dead_peers.fetch_add(1, Ordering::Relaxed);
+                }
+                if end == End::Shutdown {
+                    return;
+                }
+                warn!(channel = %shared.name, slot, ?kind, ?end, "connection ended");
+            }
+            Err(reason) => {
+                debug!(channel = %shared.name, slot, ?kind, %reason, "bind failed");
+            }
+        }
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shared.shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// TCP connect plus bind, each bounded by `response_timeout`.
+async fn connect_and_bind(
+    shared: &Shared,
+    kind: BindKind,
+    seqs: &mut SequenceNumbers,
+) -> Result<Conn, String> {
+    let cfg = &shared.cfg;
+    let limit = cfg.response_timeout;
+    let stream = timeout(limit, TcpStream::connect(cfg.address()))
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let mut conn = Framed::new(stream, RawCodec::default());
+    let seq = seqs.next_seq();
+    conn.send(wire::bind_request(cfg, kind, seq))
+        .await
+        .map_err(|e| format!("send bind: {e}"))?;
+    let deadline = Instant::now() + limit;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, conn.next())
+            .await
+            .map_err(|_| "bind response timed out".to_string())?;
+        let pdu = match frame {
+            None => return Err("closed during bind".into()),
+            Some(Err(e)) => return Err(format!("framing error during bind: {e}")),
+            Some(Ok((Err(e), _))) => return Err(format!("bad PDU during bind: {e}")),
+            Some(Ok((Ok(pdu), _))) => pdu,
+        };
+        if pdu.sequence_number == seq {
+            return match wire::bind_result(&pdu, kind) {
+                Some(status) if wire::status_code(status) == 0 => Ok(conn),
+                Some(status) => Err(format!(
+                    "bind refused with status {:#010x}",
+                    wire::status_code(status)
+                )),
+                None => Err("unexpected answer to bind".into()),
+            };
+        }
+        // SMPP 5.0 and many 3.4 SMSCs probe with enquire_link before the bind completes.
+        if matches!(pdu.body, Body::EnquireLink) {
+            conn.send(wire::enquire_link_resp(pdu.sequence_number))
+                .await
+                .map_err(|e| format!("send enquire_link_resp: {e}"))?;
+        }
+    }
+}
+
+/// A submit written to the carrier and waiting for its response.
+struct Pending {
+    reply: oneshot::Sender<Reply>,
+}
+
+/// State of one bound connection.
+struct Connection<'a> {
+    shared: &'a Shared,
+    slot: usize,
+    kind: BindKind,
+    seqs: SequenceNumbers,
+    window: Window<Pending>,
+    enquire_sent: Option<(u32, Instant)>,
+    last_read: Instant,
+}
+
+impl<'a> Connection<'a> {
+    fn new(shared: &'a Shared, slot: usize, kind: BindKind, seqs: SequenceNumbers) -> Self {
+        Connection {
+            shared,
+            slot,
+            kind,
+            seqs,
+            window: Window::new(shared.cfg.window),
+            enquire_sent: None,
+            last_read: Instant::now(),
+        }
+    }
+
+    /// Runs the bound connection until it ends, then returns every request to the channel.
+    async fn drive(mut self, mut conn: Conn) -> End {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Request>();
+        let slot = &self.shared.slots[self.slot];
+        if self.kind.submits() {
+            slot.attach(tx);
+            self.shared.room.notify_waiters();
+        } else {
+            slot.rx_bound.store(true, Ordering::Release);
+        }
+        let end = self.pump(&mut conn, &mut rx).await;
+        if self.kind.submits() {
+            slot.detach();
+            rx.close();
+            // Accepted by the session but never written: safe to send elsewhere.
+            while let Ok(req) = rx.try_recv() {
+                let _ = req.reply.send(Reply::NotWritten);
+                self.shared.release(self.slot);
+            }
+            // Written, response never seen: unknown outcome, the channel decides.
+            for pending in self.window.drain() {
+                let _ = pending.reply.send(Reply::Lost);
+                self.shared.release(self.slot);
+            }
+        } else {
+            slot.rx_bound.store(false, Ordering::Release);
+        }
+        end
+    }
+
+    async fn pump(&mut self, conn: &mut Conn, rx: &mut mpsc::UnboundedReceiver<Request>) -> End {
+        let cfg = &self.shared.cfg;
+        let period = (cfg.response_timeout.min(cfg.enquire_link_interval) / 4)
+            .clamp(Duration::from_millis(5), Duration::from_secs(1));
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let submits = self.kind.submits();
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.shared.shutdown.cancelled() => {
+                    self.unbind(conn).await;
+                    return End::Shutdown;
+                }
+                frame = conn.next() => {
+                    let (pdu, raw) = match frame {
+                        None | Some(Err(_)) => return End::Closed,
+                        Some(Ok((Ok(pdu), raw))) => (pdu, raw),
+                        Some(Ok((Err(e), _))) => {
+                            warn!(channel = %self.shared.name, error = %e, "undecodable PDU from carrier");
+                            continue;
+                        }
+                    };
+                    self.last_read = Instant::now();
+                    match self.on_pdu(conn, pdu, raw).await {
+                        Ok(None) => {}
+                        Ok(Some(end)) => return end,
+                        Err(()) => return End::Closed,
+                    }
+                }
+                req = rx.recv(), if submits => {
+                    let Some(req) = req else { return End::Closed };
+                    if self.write_submit(conn, req).await.is_err() {
+                        return End::Closed;
+                    }
+                    // Batch whatever else is queued into the same flush.
+                    while let Ok(req) = rx.try_recv() {
+                        if self.write_submit(conn, req).await.is_err() {
+                            return End::Closed;
+                        }
+                    }
+                    if conn.flush().await.is_err() {
+                        return End::Closed;
+                    }
+                }
+                _ = tick.tick() => {
+                    if let Some(end) = self.check_timers(conn).await {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn write_submit(&mut self, conn: &mut Conn, req: Request) -> Result<(), ()> {
+        let seq = self.seqs.next_seq();
+        let pdu = wire::submit(seq, req.submit);
+        match self
+            .window
+            .insert(seq, Pending { reply: req.reply }, Instant::now())
+        {
+            Ok(()) => {}
+            Err(pending) => {
+                // The channel reserves window room before queueing, so this means a
+                // sequence collision; let the channel resend it.
+                let _ = pending.reply.send(Reply::NotWritten);
+                self.shared.release(self.slot);
+                return Ok(());
+            }
+        }
+        self.shared
+            .counters
+            .submits_sent
+            .fetch_add(1, Ordering::Relaxed);
+        conn.feed(pdu).await.map_err(|_| ())
+    }
+
+    /// Handles one PDU from the carrier; `Some(end)` closes the connection.
+    async fn on_pdu(&mut self, conn: &mut Conn, pdu: Pdu, raw: Bytes) -> Result<Option<End>, ()> {
+        let seq = pdu.sequence_number;
+        let status = wire::status_code(pdu.command_status);
+        match pdu.body {
+            Body::SubmitSmResp(resp) => {
+                self.complete(seq, status, wire::resp_message_id(&resp), raw);
+            }
+            Body::GenericNack => {
+                if self.enquire_sent.is_some_and(|(s, _)| s == seq) {
+                    // A peer that nacks enquire_link is still alive.
+                    self.enquire_sent = None;
+                } else {
+                    self.complete(seq, status, String::new(), raw);
+                }
+            }
+            Body::EnquireLinkResp => {
+                if self.enquire_sent.is_some_and(|(s, _)| s == seq) {
+                    self.enquire_sent = None;
+                }
+            }
+            Body::EnquireLink => {
+                conn.send(wire::enquire_link_resp(seq))
+                    .await
+                    .map_err(|_| ())?;
+            }
+            Body::DeliverSm(deliver) => {
+                let resp_status = self.deliver(deliver, raw).await;
+                conn.send(wire::deliver_sm_resp(seq, resp_status))
+                    .await
+                    .map_err(|_| ())?;
+            }
+            Body::Unbind => {
+                // SMPP 3.4 §4.2: answer, then the carrier closes; bind again afterwards.
+                let _ = conn.send(wire::unbind_resp(seq)).await;
+                return Ok(Some(End::PeerUnbind));
+            }
+            Body::UnbindResp => return Ok(Some(End::PeerUnbind)),
+            other => {
+                if wire::is_request(&other) {
+                    conn.send(wire::generic_nack(seq, wire::ESME_RINVCMDID))
+                        .await
+                        .map_err(|_| ())?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn complete(&mut self, seq: u32, status: u32, message_id: String, raw: Bytes) {
+        if let Some(pending) = self.window.complete(seq) {
+            let _ = pending.reply.send(Reply::Resp {
+                status,
+                message_id,
+                raw,
+                session: self.slot,
+            });
+            self.shared.release(self.slot);
+        }
+    }
+
+    /// Hands a `deliver_sm` to the relay and picks the status to acknowledge it with.
+    ///
+    /// The ack waits until the bounded event channel took the event, so a slow relay stops
+    /// us reading and the carrier holds its receipts, instead of smppd dropping them.
+    async fn deliver(&self, deliver: Box<crate::pdu::DeliverSm>, raw: Bytes) -> u32 {
+        let receipt = wire::is_receipt(&deliver);
+        let incoming = Incoming {
+            channel: self.shared.name.clone(),
+            deliver,
+            raw,
+            received_at: SystemTime::now(),
+        };
+        let (event, counter) = if receipt {
+            (
+                UpstreamEvent::Receipt(incoming),
+                &self.shared.counters.receipts,
+            )
+        } else {
+            (UpstreamEvent::Mo(incoming), &self.shared.counters.mo)
+        };
+        tokio::select! {
+            sent = self.shared.events.send(event) => match sent {
+                Ok(()) => {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    0
+                }
+                // Nobody to take it: SMPP 3.4 §5.1.3 ESME_RX_T_APPN asks the SMSC to retry
+                // later rather than consider it delivered.
+                Err(_) => wire::ESME_RX_T_APPN,
+            },
+            // Shutting down while the relay is full: same answer, the carrier keeps it.
+            _ = self.shared.shutdown.cancelled() => wire::ESME_RX_T_APPN,
+        }
+    }
+
+    /// Detects a dead peer and probes an idle one.
+    async fn check_timers(&mut self, conn: &mut Conn) -> Option<End> {
+        let cfg = &self.shared.cfg;
+        let now = Instant::now();
+        let overdue = |age: Duration| age > cfg.response_timeout;
+        if self.window.oldest_age(now).is_some_and(overdue)
+            || self
+                .enquire_sent
+                .is_some_and(|(_, at)| overdue(now.duration_since(at)))
+        {
+            warn!(channel = %self.shared.name, slot = self.slot, "carrier stopped answering");
+            return Some(End::DeadPeer);
+        }
+        if self.enquire_sent.is_none()
+            && now.duration_since(self.last_read) >= cfg.enquire_link_interval
+        {
+            let seq = self.seqs.next_seq();
+            if conn.send(wire::enquire_link(seq)).await.is_err() {
+                return Some(End::Closed);
+            }
+            self.enquire_sent = Some((seq, now));
+        }
+        None
+    }
+
+    /// Graceful unbind at shutdown, waiting briefly for `unbind_resp`.
+    async fn unbind(&mut self, conn: &mut Conn) {
+        let seq = self.seqs.next_seq();
+        if conn.send(wire::unbind(seq)).await.is_err() {
+            return;
+        }
+        let _ = timeout(Duration::from_secs(1), async {
+            while let Some(Ok((Ok(pdu), _))) = conn.next().await {
+                if matches!(pdu.body, Body::UnbindResp) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
