@@ -1,6 +1,6 @@
 //! Behaviour of `smppd::text` decode/encode/choose_coding that a carrier or client would notice.
 
-use smppd::text::{choose_coding, decode, encode, Coding, TextError};
+use smppd::text::{choose_coding, decode, decode_message, encode, Coding, ConcatInfo, TextError};
 
 #[test]
 fn gsm7_uses_the_03_38_table_not_ascii() {
@@ -140,4 +140,29 @@ fn cheapest_coding() {
     assert_eq!(choose_coding("【示例】您的验证码"), Coding::Ucs2);
     assert_eq!(choose_coding("backtick `"), Coding::Ucs2);
     assert_eq!(choose_coding(""), Coding::Gsm7);
+}
+
+#[test]
+fn received_messages_lose_their_udh_only_when_udhi_is_set() {
+    let sm = [5, 0, 3, 9, 2, 1, 0x00, 0x61];
+    assert_eq!(
+        decode_message(8, 0x40, &sm).unwrap(),
+        (
+            Some(ConcatInfo {
+                reference: 9,
+                total: 2,
+                seq: 1
+            }),
+            "a".to_owned()
+        )
+    );
+    // Without UDHI the same octets are all text.
+    assert_eq!(
+        decode_message(8, 0x00, &sm).unwrap(),
+        (None, "\u{500}\u{309}\u{201}a".to_owned())
+    );
+    assert!(matches!(
+        decode_message(0, 0x40, &[9, 0]),
+        Err(TextError::MalformedUdh(_))
+    ));
 }

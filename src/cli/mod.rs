@@ -1,5 +1,7 @@
 //! The `smppd` command line: one subcommand per operator task.
 
+mod server_cmds;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,6 +23,19 @@ enum Command {
     Version,
     /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
     Bench(Box<bench::BenchArgs>),
+    /// Run the gateway (with no --config: the embedded deploy/smppd.example.toml).
+    Run {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and exit (status 0 if valid, 1 with the reason if not).
+    CheckConfig {
+        /// Config file (TOML).
+        file: PathBuf,
+    },
+    /// Read a password from stdin and print its argon2id hash for `password_hash`.
+    HashPassword,
     /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
     Sim(crate::sim::cli::SimArgs),
     /// Regenerate the shipped mobile prefix table from the shared CSV
@@ -44,6 +59,9 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::run(*args),
+        Command::Run { config } => server_cmds::run(config.as_deref()),
+        Command::CheckConfig { file } => server_cmds::check_config(&file),
+        Command::HashPassword => server_cmds::hash_password(),
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))

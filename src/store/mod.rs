@@ -18,6 +18,7 @@
 
 mod config;
 mod error;
+mod maintenance;
 mod queue;
 mod record;
 mod sqlite;
@@ -32,6 +33,7 @@ use crate::message::MessageId;
 
 pub use config::{FsyncPolicy, StoreConfig};
 pub use error::StoreError;
+pub use maintenance::{compact_all, expire_due, spawn_maintenance};
 pub use queue::{Admission, CommitStats, FullBound, QueueDepth};
 pub use record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalReport, FinalSource,

@@ -1,5 +1,6 @@
 //! Text ↔ octets for each supported [`Coding`], and the cheapest-coding choice.
 
+use super::udh::{self, ConcatInfo};
 use super::{gsm7, Coding, TextError};
 use encoding_rs::{DecoderResult, EncoderResult, GBK};
 
@@ -18,6 +19,17 @@ pub fn decode(data_coding: u8, bytes: &[u8]) -> Result<String, TextError> {
         Coding::Binary => Err(TextError::NotText(data_coding)),
         Coding::Other(dc) => Err(TextError::UnsupportedCoding(dc)),
     }
+}
+
+/// Decodes a received `short_message` (or `message_payload`): strips the UDH when esm_class
+/// has UDHI (0x40) set, returning its concatenation info, and decodes the rest.
+pub fn decode_message(
+    data_coding: u8,
+    esm_class: u8,
+    short_message: &[u8],
+) -> Result<(Option<ConcatInfo>, String), TextError> {
+    let (concat, payload) = udh::parse(short_message, esm_class & udh::ESM_CLASS_UDHI != 0)?;
+    Ok((concat, decode(data_coding, payload)?))
 }
 
 /// Encodes `text` in `coding`. A character the coding cannot represent is an error naming it.

@@ -15,14 +15,16 @@
 
 mod codec;
 mod coding;
+mod config;
 pub mod dlr;
 mod error;
 mod gsm7;
 mod split;
 pub mod udh;
 
-pub use codec::{choose_coding, decode, encode};
+pub use codec::{choose_coding, decode, decode_message, encode};
 pub use coding::{message_class, Coding};
+pub use config::SegmentationConfig;
 pub use error::TextError;
 pub use split::{split, split_binary, ConcatMethod, Sar, Segment, SplitOptions};
 pub use udh::ConcatInfo;

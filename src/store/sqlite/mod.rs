@@ -1,7 +1,11 @@
 //! The embedded [`MessageStore`]: SQLite (WAL) with a group-commit writer thread.
 
 mod ops;
+mod ops_compact;
+mod ops_lifecycle;
+mod ops_submit;
 mod read;
+mod read_stats;
 mod schema;
 mod writer;
 
@@ -263,7 +267,7 @@ impl MessageStore for SqliteStore {
     }
 
     fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>> {
-        Box::pin(self.read(move |c| read::statistics(c, &query)))
+        Box::pin(self.read(move |c| read_stats::statistics(c, &query)))
     }
 
     fn queue_depth(&self) -> QueueDepth {
