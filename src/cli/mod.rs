@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
 #[derive(Debug, Parser)]
@@ -23,6 +24,16 @@ enum Command {
     Version,
     /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
     Bench(Box<bench::BenchArgs>),
+    /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
+    Decode {
+        /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
+        hex: String,
+    },
+    /// Encode one SMPP PDU given as JSON (or `-` for stdin), as printed by `decode`, to hex.
+    Encode {
+        /// The PDU as JSON.
+        json: String,
+    },
     /// Run the gateway (with no --config: the embedded deploy/smppd.example.toml).
     Run {
         /// Config file (TOML).
@@ -59,6 +70,8 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::run(*args),
+        Command::Decode { hex } => report(codec::decode(&hex)),
+        Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
         Command::CheckConfig { file } => server_cmds::check_config(&file),
         Command::HashPassword => server_cmds::hash_password(),
