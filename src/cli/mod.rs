@@ -59,6 +59,21 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Explain which rule and channel a message to NUMBER would take.
+    Route {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The destination number, in any form a client may send.
+        number: String,
+        /// The message type (otp, system_notice, business_notice, member_service, marketing,
+        /// other, or an alias).
+        #[arg(long = "type", default_value = "other")]
+        message_type: crate::message::MessageType,
+        /// The submitting account's system_id.
+        #[arg(long, default_value = "")]
+        account: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -79,6 +94,24 @@ pub fn main() -> ExitCode {
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
         }
+        Command::Route {
+            config,
+            number,
+            message_type,
+            account,
+        } => report(
+            crate::config::Config::load(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    crate::routing::cli::explain_from_tables(
+                        &c.routing,
+                        &c.upstream,
+                        &account,
+                        &number,
+                        message_type,
+                    )
+                }),
+        ),
     }
 }
 

@@ -2,12 +2,14 @@
 //! transaction, in its own savepoint, so one failing request does not fail its
 //! companions; statistics change in the same transaction as the state they count.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::message::MessageId;
 use crate::store::record::{
     CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageState,
-    NewMessage, Rejection,
+    NewMessage, Rejection, Route,
 };
 use crate::store::{CompactionReport, StoreError};
 
@@ -23,7 +25,7 @@ pub(crate) enum WriteOp {
     Reject(Box<Rejection>),
     Route {
         id: MessageId,
-        channel: String,
+        route: Box<Route>,
         at: i64,
     },
     Forward {
@@ -79,12 +81,12 @@ pub(crate) fn apply(
     conn: &Connection,
     op: &WriteOp,
     stats_offset: i32,
-    effects: &mut Vec<QueueEffect>,
+    effects: &mut Effects,
 ) -> Result<OpResult, StoreError> {
     match op {
         WriteOp::Accept(m) => accept(conn, m, stats_offset, effects).map(|()| OpResult::Done),
-        WriteOp::Reject(r) => reject(conn, r, stats_offset).map(|()| OpResult::Done),
-        WriteOp::Route { id, channel, at } => route(conn, *id, channel, *at),
+        WriteOp::Reject(r) => reject(conn, r, stats_offset, effects).map(|()| OpResult::Done),
+        WriteOp::Route { id, route: r, at } => route(conn, *id, r, *at, effects),
         WriteOp::Forward { id, submit, keys } => forward(conn, *id, submit, keys, effects),
         WriteOp::Receipt { id, receipt } => {
             require(conn, *id)?;
@@ -108,40 +110,139 @@ pub(crate) fn apply(
     }
 }
 
-/// Adds deltas to one statistics row: `[submitted, accepted, rejected, delivered, failed,
-/// expired, pending]` for messages, then the same for segments.
-pub(super) fn bump(
-    conn: &Connection,
-    key: (&str, &str, &str),
-    msgs: [i64; 7],
-    segs: [i64; 7],
-) -> Result<(), StoreError> {
-    let mut st = conn.prepare_cached(
-        "INSERT INTO stats VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-             ?15, ?16, ?17)
-         ON CONFLICT(day, account, message_type) DO UPDATE SET
-             submitted = submitted + ?4, accepted = accepted + ?5, rejected = rejected + ?6,
-             delivered = delivered + ?7, failed = failed + ?8, expired = expired + ?9,
-             pending = pending + ?10, seg_submitted = seg_submitted + ?11,
-             seg_accepted = seg_accepted + ?12, seg_rejected = seg_rejected + ?13,
-             seg_delivered = seg_delivered + ?14, seg_failed = seg_failed + ?15,
-             seg_expired = seg_expired + ?16, seg_pending = seg_pending + ?17",
-    )?;
-    let [m0, m1, m2, m3, m4, m5, m6] = msgs;
-    let [s0, s1, s2, s3, s4, s5, s6] = segs;
-    st.execute(params![
-        key.0, key.1, key.2, m0, m1, m2, m3, m4, m5, m6, s0, s1, s2, s3, s4, s5, s6
-    ])?;
-    Ok(())
+/// Statistics deltas `[submitted, accepted, rejected, delivered, failed, expired, pending]`
+/// for messages, then the same for segments.
+pub(crate) type Deltas = ([i64; 7], [i64; 7]);
+
+/// `(day, account, channel, carrier, province)`; unknown labels are empty strings.
+pub(crate) type RouteKey = (String, String, String, String, String);
+
+/// Route statistics deltas `[routed, delivered, failed, expired, pending]` for messages,
+/// then for segments.
+pub(crate) type RouteDeltas = ([i64; 5], [i64; 5]);
+
+/// What a successful write changes besides its own rows. Statistics and the highest id
+/// are summed over the batch and written once, just before the batch commits (same
+/// transaction, so they still reconcile at every commit); queue effects are applied to
+/// the in-memory view after the commit.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    pub(crate) queue: Vec<QueueEffect>,
+    stats: HashMap<(String, String, String), Deltas>,
+    rejected: HashMap<(String, String, String, String), (i64, i64)>,
+    routes: HashMap<RouteKey, RouteDeltas>,
+    max_id: Option<MessageId>,
 }
 
-pub(super) fn raise_max_id(conn: &Connection, id: MessageId) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO meta(key, value) VALUES ('max_id', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
-    )?
-    .execute([db_id(id)])?;
-    Ok(())
+impl Effects {
+    /// Adds deltas to the statistics row `(day, account, message_type)`.
+    pub(super) fn bump(&mut self, key: (&str, &str, &str), msgs: [i64; 7], segs: [i64; 7]) {
+        let row = self
+            .stats
+            .entry((key.0.to_owned(), key.1.to_owned(), key.2.to_owned()))
+            .or_default();
+        for i in 0..7 {
+            row.0[i] += msgs[i];
+            row.1[i] += segs[i];
+        }
+    }
+
+    /// Counts one rejection with `reason` and its segments.
+    pub(super) fn rejected(&mut self, key: (&str, &str, &str), reason: &str, segments: i64) {
+        let k = (
+            key.0.to_owned(),
+            key.1.to_owned(),
+            key.2.to_owned(),
+            reason.to_owned(),
+        );
+        let row = self.rejected.entry(k).or_default();
+        row.0 += 1;
+        row.1 += segments;
+    }
+
+    /// Adds deltas to a route statistics row.
+    pub(super) fn route(&mut self, key: RouteKey, msgs: [i64; 5], segs: [i64; 5]) {
+        let row = self.routes.entry(key).or_default();
+        for i in 0..5 {
+            row.0[i] += msgs[i];
+            row.1[i] += segs[i];
+        }
+    }
+
+    /// Raises the highest id ever stored.
+    pub(super) fn raise_max_id(&mut self, id: MessageId) {
+        self.max_id = self.max_id.max(Some(id));
+    }
+
+    /// Takes in the effects of another (successful) request.
+    pub(crate) fn merge(&mut self, other: Effects) {
+        self.queue.extend(other.queue);
+        for (k, (m, s)) in other.stats {
+            self.bump((&k.0, &k.1, &k.2), m, s);
+        }
+        for (k, (n, segs)) in other.rejected {
+            let row = self.rejected.entry(k).or_default();
+            row.0 += n;
+            row.1 += segs;
+        }
+        for (k, (m, s)) in other.routes {
+            self.route(k, m, s);
+        }
+        self.max_id = self.max_id.max(other.max_id);
+    }
+
+    /// Writes the summed statistics and highest id (inside the batch transaction).
+    pub(crate) fn flush(&self, conn: &Connection) -> Result<(), StoreError> {
+        let mut st = conn.prepare_cached(
+            "INSERT INTO stats VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                 ?14, ?15, ?16, ?17)
+             ON CONFLICT(day, account, message_type) DO UPDATE SET
+                 submitted = submitted + ?4, accepted = accepted + ?5, rejected = rejected + ?6,
+                 delivered = delivered + ?7, failed = failed + ?8, expired = expired + ?9,
+                 pending = pending + ?10, seg_submitted = seg_submitted + ?11,
+                 seg_accepted = seg_accepted + ?12, seg_rejected = seg_rejected + ?13,
+                 seg_delivered = seg_delivered + ?14, seg_failed = seg_failed + ?15,
+                 seg_expired = seg_expired + ?16, seg_pending = seg_pending + ?17",
+        )?;
+        for ((day, account, mtype), (m, s)) in &self.stats {
+            st.execute(params![
+                day, account, mtype, m[0], m[1], m[2], m[3], m[4], m[5], m[6], s[0], s[1], s[2],
+                s[3], s[4], s[5], s[6]
+            ])?;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO stats_rejected VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(day, account, message_type, reason) DO UPDATE SET
+                 messages = messages + ?5, segments = segments + ?6",
+        )?;
+        for ((day, account, mtype, reason), (n, segs)) in &self.rejected {
+            st.execute(params![day, account, mtype, reason, n, segs])?;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO stats_route VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15)
+             ON CONFLICT(day, account, channel, carrier, province) DO UPDATE SET
+                 routed = routed + ?6, delivered = delivered + ?7, failed = failed + ?8,
+                 expired = expired + ?9, pending = pending + ?10,
+                 seg_routed = seg_routed + ?11, seg_delivered = seg_delivered + ?12,
+                 seg_failed = seg_failed + ?13, seg_expired = seg_expired + ?14,
+                 seg_pending = seg_pending + ?15",
+        )?;
+        for ((day, account, channel, carrier, province), (m, s)) in &self.routes {
+            st.execute(params![
+                day, account, channel, carrier, province, m[0], m[1], m[2], m[3], m[4], s[0], s[1],
+                s[2], s[3], s[4]
+            ])?;
+        }
+        if let Some(id) = self.max_id {
+            conn.prepare_cached(
+                "INSERT INTO meta(key, value) VALUES ('max_id', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+            )?
+            .execute([db_id(id)])?;
+        }
+        Ok(())
+    }
 }
 
 /// The message's state, or `UnknownMessage`.

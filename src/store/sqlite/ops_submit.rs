@@ -6,13 +6,13 @@ use crate::store::record::{NewMessage, Rejection};
 use crate::store::time::{stats_day, to_ms};
 use crate::store::StoreError;
 
-use super::ops::{bump, db_id, raise_max_id, QueueEffect};
+use super::ops::{db_id, Effects, QueueEffect};
 
 pub(super) fn accept(
     conn: &Connection,
     m: &NewMessage,
     offset: i32,
-    effects: &mut Vec<QueueEffect>,
+    effects: &mut Effects,
 ) -> Result<(), StoreError> {
     let p = &m.payload;
     let day = stats_day(m.accepted_at, offset);
@@ -67,16 +67,21 @@ pub(super) fn accept(
     };
     let s = i64::from(m.segments);
     let key = (day.as_str(), m.account.as_str(), m.message_type.as_str());
-    bump(conn, key, [1, 1, 0, 0, 0, 0, 1], [s, s, 0, 0, 0, 0, s])?;
-    raise_max_id(conn, m.id)?;
-    effects.push(QueueEffect::Open {
+    effects.bump(key, [1, 1, 0, 0, 0, 0, 1], [s, s, 0, 0, 0, 0, s]);
+    effects.raise_max_id(m.id);
+    effects.queue.push(QueueEffect::Open {
         id: m.id,
         bytes: bytes as u64,
     });
     Ok(())
 }
 
-pub(super) fn reject(conn: &Connection, r: &Rejection, offset: i32) -> Result<(), StoreError> {
+pub(super) fn reject(
+    conn: &Connection,
+    r: &Rejection,
+    offset: i32,
+    effects: &mut Effects,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO rejection(id, account, bind, message_type, source_addr, dest_addr,
              segments, reason, command_status, at)
@@ -97,15 +102,10 @@ pub(super) fn reject(conn: &Connection, r: &Rejection, offset: i32) -> Result<()
     let day = stats_day(r.at, offset);
     let s = i64::from(r.segments);
     let key = (day.as_str(), r.account.as_str(), r.message_type.as_str());
-    bump(conn, key, [1, 0, 1, 0, 0, 0, 0], [s, 0, s, 0, 0, 0, 0])?;
-    conn.prepare_cached(
-        "INSERT INTO stats_rejected VALUES (?1, ?2, ?3, ?4, 1, ?5)
-         ON CONFLICT(day, account, message_type, reason) DO UPDATE SET
-             messages = messages + 1, segments = segments + ?5",
-    )?
-    .execute(params![key.0, key.1, key.2, r.reason, s])?;
+    effects.bump(key, [1, 0, 1, 0, 0, 0, 0], [s, 0, s, 0, 0, 0, 0]);
+    effects.rejected(key, &r.reason, s);
     if let Some(id) = r.id {
-        raise_max_id(conn, id)?;
+        effects.raise_max_id(id);
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::message::{MessageId, MessageType};
 use crate::store::record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalState, MessageRecord,
-    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload,
+    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload, Route,
 };
 use crate::store::time::from_ms;
 use crate::store::{History, HistoryQuery, StoreError};
@@ -64,7 +64,14 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
         r.get::<_, Option<String>>("routed_channel")?,
         r.get("routed_at")?,
     ) {
-        (Some(c), Some(at)) => Some((c, from_ms(at))),
+        (Some(channel), Some(at)) => Some((
+            Route {
+                channel,
+                carrier: r.get("route_carrier")?,
+                province: r.get("route_province")?,
+            },
+            from_ms(at),
+        )),
         _ => None,
     };
     let final_state = match r.get::<_, Option<String>>("final_state")? {

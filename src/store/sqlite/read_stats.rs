@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, Row};
 
-use crate::store::stats::{Counters, DailyStats, ReasonCount, StatsQuery};
+use crate::store::stats::{
+    Counters, DailyStats, ReasonCount, RouteCounters, RouteStats, StatsQuery,
+};
 use crate::store::StoreError;
 
 use super::read::message_type;
@@ -74,4 +76,40 @@ pub(crate) fn statistics(conn: &Connection, q: &StatsQuery) -> Result<Vec<DailyS
         });
     }
     Ok(out)
+}
+
+pub(crate) fn route_statistics(
+    conn: &Connection,
+    q: &StatsQuery,
+) -> Result<Vec<RouteStats>, StoreError> {
+    let counters = |r: &Row<'_>, base: usize| -> rusqlite::Result<RouteCounters> {
+        let g = |i: usize| r.get::<_, i64>(base + i).map(|v| v.max(0) as u64);
+        Ok(RouteCounters {
+            routed: g(0)?,
+            delivered: g(1)?,
+            failed: g(2)?,
+            expired: g(3)?,
+            pending: g(4)?,
+        })
+    };
+    let label = |s: String| if s.is_empty() { None } else { Some(s) };
+    let rows = conn
+        .prepare_cached(
+            "SELECT * FROM stats_route WHERE (?1 IS NULL OR account = ?1)
+                 AND (?2 IS NULL OR day >= ?2) AND (?3 IS NULL OR day <= ?3)
+             ORDER BY day, account, channel, carrier, province",
+        )?
+        .query_map(params![q.account, q.from_day, q.to_day], |r| {
+            Ok(RouteStats {
+                day: r.get(0)?,
+                account: r.get(1)?,
+                channel: r.get(2)?,
+                carrier: label(r.get(3)?),
+                province: label(r.get(4)?),
+                messages: counters(r, 5)?,
+                segments: counters(r, 10)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
