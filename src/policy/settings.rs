@@ -208,6 +208,16 @@ impl Default for FrequencySettings {
 }
 
 impl FrequencySettings {
+    /// The longest window of any type (how long per-recipient history is kept).
+    pub fn longest_window(&self) -> Duration {
+        MessageType::ALL
+            .iter()
+            .flat_map(|t| self.for_type(*t))
+            .map(|r| r.per)
+            .max()
+            .unwrap_or_default()
+    }
+
     /// The limits for one message type.
     pub fn for_type(&self, t: MessageType) -> &[RateLimit] {
         match t {
