@@ -16,8 +16,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Passes the request on when no token is configured or the `Authorization: Bearer`
-/// header carries it; answers 401 otherwise.
+/// Paths open without the token: the orchestrator's probes carry no credentials.
+const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
+
+/// Passes the request on when no token is configured, the path is a probe, or the
+/// `Authorization: Bearer` header carries the token; answers 401 otherwise.
 pub(crate) async fn require_token(
     State(state): State<AdminState>,
     request: Request,
@@ -26,6 +29,9 @@ pub(crate) async fn require_token(
     let Some(token) = &state.token else {
         return next.run(request).await;
     };
+    if OPEN_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)

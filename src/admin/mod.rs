@@ -178,19 +178,19 @@ pub fn router(state: AdminState) -> Router {
         .route("/billing.csv", get(stats::billing_csv))
         .route("/log-level", get(ops::log_level).put(ops::set_log_level))
         .route("/drain", get(ops::drain_status).post(ops::drain));
-    let authenticated = Router::new()
+    Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(ops::metrics))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        // On the whole router, fallback included: without the token, an unknown path
+        // answers 401 like a known one, so the API's shape is not probed anonymously.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
-        ));
-    Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .merge(authenticated)
-        .fallback(ops::not_found)
-        .method_not_allowed_fallback(ops::method_not_allowed)
+        ))
         .with_state(state)
 }
 

@@ -56,9 +56,12 @@ pub const METRIC_NAMES: &[&str] = &[
     "smppd_store_last_commit_seconds",
     "smppd_scrape_errors_total",
     "process_cpu_seconds_total",
-    "process_resident_memory_bytes",
     "process_open_fds",
+    "process_max_fds",
+    "process_virtual_memory_bytes",
+    "process_resident_memory_bytes",
     "process_start_time_seconds",
+    "process_threads",
 ];
 
 /// Why the metrics could not be built or rendered.
