@@ -283,10 +283,18 @@ groups = ["g"]
 groups = ["g"]
 [groups.g]
 channels = [{ channel = "cm-a" }, { channel = "cm-z" }, { channel = "cm-b", weight = 0 }]
+[portability.ported_error_codes]
+cmcc = ["MK:0032"]
+cm-a = ["E1"]
+nobody = ["E2"]
 "#;
     let config: RoutingConfig = toml::from_str(bad).unwrap();
     let err = RouteTable::new(&config, CHANNELS).unwrap_err().to_string();
+    assert_eq!(config.validate(CHANNELS).unwrap_err().to_string(), err);
+    assert!(!err.contains("\"cmcc\" is neither"), "{err}");
+    assert!(!err.contains("\"cm-a\" is neither"), "{err}");
     for expected in [
+        "portability.ported_error_codes: \"nobody\" is neither a channel",
         "rule #0: unknown province \"广州\"",
         "rule #1: unknown group \"nope\" (known groups: g)",
         "rule #2: unknown country \"XX\"",

@@ -22,7 +22,7 @@ async fn committed_records_survive_an_unclean_stop() {
                 .unwrap();
         }
         store
-            .mark_routed(id(1, 1), "cmcc-a".into(), at(2))
+            .mark_routed(id(1, 1), route("cmcc-a"), at(2))
             .await
             .unwrap();
         store
@@ -138,4 +138,39 @@ async fn concurrent_writers_share_commits() {
         "group commit shared fsyncs: {c:?}"
     );
     assert_eq!(store.unsent(None, 1000).await.unwrap().len(), 640);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_request_does_not_fail_or_skew_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&config(
+            dir.path(),
+            FsyncPolicy::Batched { max_delay_ms: 50 },
+        ))
+        .unwrap(),
+    );
+    // Same batch (50 ms linger): two accepts of one id, one other id, a final for an unknown id.
+    let (a, dup, b, unknown) = tokio::join!(
+        store.accept(message(id(1, 1), "acme", "8613800138000", 1)),
+        store.accept(message(id(1, 1), "acme", "8613800138000", 1)),
+        store.accept(message(id(1, 2), "acme", "8613800138000", 1)),
+        store.finalize(id(9, 9), carrier_final(FinalState::Delivered, 2)),
+    );
+    assert!(
+        a.is_ok() != dup.is_ok(),
+        "exactly one of the duplicates is stored"
+    );
+    assert!(b.is_ok());
+    assert!(unknown.is_err());
+    assert_eq!(
+        store.commit_stats().batches,
+        1,
+        "all four shared one commit"
+    );
+    let s = &store
+        .statistics(smppd::store::StatsQuery::default())
+        .await
+        .unwrap()[0];
+    assert_eq!((s.messages.accepted, s.messages.pending), (2, 2));
 }

@@ -26,7 +26,7 @@ async fn a_message_keeps_its_lifecycle_and_the_carriers_own_evidence() {
     assert_eq!(rec.state, MessageState::Accepted);
 
     store
-        .mark_routed(m.id, "cmcc-a".into(), at(2))
+        .mark_routed(m.id, route("cmcc-a"), at(2))
         .await
         .unwrap();
     assert_eq!(
@@ -72,7 +72,7 @@ async fn a_message_keeps_its_lifecycle_and_the_carriers_own_evidence() {
 
     let rec = store.get(m.id).await.unwrap().unwrap();
     assert_eq!(rec.state, MessageState::Final);
-    assert_eq!(rec.routed, Some(("cmcc-a".to_string(), at(2))));
+    assert_eq!(rec.routed, Some((route("cmcc-a"), at(2))));
     assert_eq!(rec.submits, vec![resp]);
     assert_eq!(rec.receipts.len(), 2);
     assert_eq!(rec.receipts[0].raw_pdu, b"id:X stat:DELIVRD".to_vec());
@@ -145,11 +145,11 @@ async fn recovery_queries_split_unsent_from_sent_without_response_and_page() {
             .unwrap();
     }
     store
-        .mark_routed(id(1, 2), "cmcc-a".into(), at(2))
+        .mark_routed(id(1, 2), route("cmcc-a"), at(2))
         .await
         .unwrap();
     store
-        .mark_routed(id(1, 4), "cmcc-a".into(), at(2))
+        .mark_routed(id(1, 4), route("cmcc-a"), at(2))
         .await
         .unwrap();
     store
@@ -447,7 +447,7 @@ async fn expiry_candidates_highest_id_and_duplicates() {
     );
     assert_eq!(store.highest_message_id().await.unwrap(), Some(id(1, 3)));
     assert!(matches!(
-        store.mark_routed(id(9, 9), "x".into(), at(1)).await,
+        store.mark_routed(id(9, 9), route("x"), at(1)).await,
         Err(StoreError::UnknownMessage(_))
     ));
 }

@@ -1,9 +1,13 @@
 //! The `smppd` command line: one subcommand per operator task.
 
+mod server_cmds;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
 #[derive(Debug, Parser)]
@@ -17,6 +21,29 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
+    Decode {
+        /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
+        hex: String,
+    },
+    /// Encode one SMPP PDU given as JSON (or `-` for stdin), as printed by `decode`, to hex.
+    Encode {
+        /// The PDU as JSON.
+        json: String,
+    },
+    /// Run the gateway (with no --config: the embedded deploy/smppd.example.toml).
+    Run {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate a config file and exit (status 0 if valid, 1 with the reason if not).
+    CheckConfig {
+        /// Config file (TOML).
+        file: PathBuf,
+    },
+    /// Read a password from stdin and print its argon2id hash for `password_hash`.
+    HashPassword,
     /// Run the upstream SMSC simulator (for tests, demos and benchmarks).
     Sim(crate::sim::cli::SimArgs),
     /// Regenerate the shipped mobile prefix table from the shared CSV
@@ -29,6 +56,21 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Explain which rule and channel a message to NUMBER would take.
+    Route {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The destination number, in any form a client may send.
+        number: String,
+        /// The message type (otp, system_notice, business_notice, member_service, marketing,
+        /// other, or an alias).
+        #[arg(long = "type", default_value = "other")]
+        message_type: crate::message::MessageType,
+        /// The submitting account's system_id.
+        #[arg(long, default_value = "")]
+        account: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -39,10 +81,33 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Decode { hex } => report(codec::decode(&hex)),
+        Command::Encode { json } => report(codec::encode(&json)),
+        Command::Run { config } => server_cmds::run(config.as_deref()),
+        Command::CheckConfig { file } => server_cmds::check_config(&file),
+        Command::HashPassword => server_cmds::hash_password(),
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
         }
+        Command::Route {
+            config,
+            number,
+            message_type,
+            account,
+        } => report(
+            crate::config::Config::load(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    crate::routing::cli::explain_from_tables(
+                        &c.routing,
+                        &c.upstream,
+                        &account,
+                        &number,
+                        message_type,
+                    )
+                }),
+        ),
     }
 }
 

@@ -1,1 +1,262 @@
-//! (config: not built yet)
+//! The TOML configuration: parsed with serde, then validated as a whole at start so that a
+//! mistake is reported once, naming the file, the key and what is wrong, before any socket opens.
+//!
+//! `smppd run` with no `--config` uses [`EMBEDDED_DEFAULT`] (`deploy/smppd.example.toml`).
+
+mod account;
+mod password;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use account::{Account, AccountConfig, MAX_SYSTEM_ID_LEN};
+pub use password::{
+    hash_password, hash_password_with, Credential, HashPasswordError, MAX_PASSWORD_LEN,
+};
+
+use crate::policy::PolicySettings;
+use crate::server::ServerSettings;
+
+/// `deploy/smppd.example.toml`, compiled in so `smppd run` works with nothing else installed.
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../deploy/smppd.example.toml");
+
+/// The name [`EMBEDDED_DEFAULT`] goes by in error messages.
+pub const EMBEDDED_DEFAULT_NAME: &str = "<embedded deploy/smppd.example.toml>";
+
+/// The whole file as written. Sections owned by modules that have not landed their typed
+/// settings yet are carried as raw tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: ServerSettings,
+    #[serde(default)]
+    accounts: Vec<AccountConfig>,
+    #[serde(default)]
+    policy: PolicySettings,
+    // TODO(integrator): swap each table for its module's settings struct
+    // (`store::…`, `routing::…`, `upstream::ChannelConfig`, `sim::SimConfig`, admin).
+    #[serde(default)]
+    store: toml::Table,
+    #[serde(default)]
+    routing: toml::Table,
+    #[serde(default)]
+    upstream: toml::Table,
+    #[serde(default)]
+    sim: toml::Table,
+    #[serde(default)]
+    admin: toml::Table,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listener, sessions, windows, bind limits.
+    pub server: ServerSettings,
+    /// Accounts allowed to bind, unique by system_id.
+    pub accounts: Vec<Account>,
+    /// `[policy]`: lists, frequency limits, opt-out file (per-account settings are in
+    /// [`Account::policy`]).
+    pub policy: PolicySettings,
+    /// `[store]`, not yet typed.
+    pub store: toml::Table,
+    /// `[routing]`, not yet typed.
+    pub routing: toml::Table,
+    /// `[upstream]` (carriers), not yet typed.
+    pub upstream: toml::Table,
+    /// `[sim]` (simulated carriers), not yet typed.
+    pub sim: toml::Table,
+    /// `[admin]`, not yet typed.
+    pub admin: toml::Table,
+}
+
+/// Why a configuration was refused. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or a key serde does not know or cannot convert.
+    #[error("{file}:{line}: in [{table}]: {problem}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line of the problem (0 when unknown).
+        line: usize,
+        /// The enclosing table header (`server.auth`, `accounts`), empty at top level.
+        table: String,
+        /// What is wrong, as the TOML parser put it.
+        problem: String,
+    },
+    /// Valid TOML with a value that makes no sense.
+    #[error("{file}: {key}: {problem}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Dotted key, e.g. `accounts[0].password` or `server.inbound_window`.
+        key: String,
+        /// What is wrong and, where possible, how to fix it.
+        problem: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    /// The embedded default ([`EMBEDDED_DEFAULT`]), validated like any file.
+    pub fn embedded_default() -> Result<Config, ConfigError> {
+        Config::parse(EMBEDDED_DEFAULT, EMBEDDED_DEFAULT_NAME)
+    }
+
+    /// Parses and validates TOML text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
+        let invalid = |key: String, problem: String| ConfigError::Invalid {
+            file: file.to_string(),
+            key,
+            problem,
+        };
+        raw.server
+            .check()
+            .map_err(|(key, problem)| invalid(format!("server.{key}"), problem))?;
+        if raw.accounts.is_empty() {
+            return Err(invalid(
+                "accounts".into(),
+                "no [[accounts]]: nobody could bind".into(),
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut accounts = Vec::with_capacity(raw.accounts.len());
+        for (i, a) in raw.accounts.iter().enumerate() {
+            let account = a.validate().map_err(|(key, problem)| {
+                invalid(format!("accounts[{i}] ({:?}).{key}", a.system_id), problem)
+            })?;
+            if !seen.insert(account.system_id.clone()) {
+                return Err(invalid(
+                    format!("accounts[{i}].system_id"),
+                    format!("{:?} is already used by an earlier account", a.system_id),
+                ));
+            }
+            accounts.push(account);
+        }
+        Ok(Config {
+            server: raw.server,
+            accounts,
+            policy: raw.policy,
+            store: raw.store,
+            routing: raw.routing,
+            upstream: raw.upstream,
+            sim: raw.sim,
+            admin: raw.admin,
+        })
+    }
+}
+
+/// Turns a toml error into one naming the line and the enclosing table.
+fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> ConfigError {
+    let (line, table) = match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            // The nearest `[table]` / `[[array]]` header above the error.
+            let table = before
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+                .unwrap_or_default();
+            (line, table)
+        }
+        None => (0, String::new()),
+    };
+    ConfigError::Syntax {
+        file: file.to_string(),
+        line,
+        table,
+        problem: e.message().trim().to_string(),
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} listener(s) ({}), {} account(s)",
+            self.server.listen.len(),
+            self.server
+                .listen
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.accounts.len()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = "[[accounts]]\nsystem_id = \"a\"\npassword = \"p\"\ninsecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]\n";
+
+    #[test]
+    fn embedded_default_is_valid() {
+        let c = Config::embedded_default().unwrap();
+        assert!(c.server.listen.iter().any(|a| a.port() == 2775));
+        assert!(c.accounts.iter().any(|a| a.system_id == "demo"));
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_table() {
+        let text = format!("[server]\ninbound_window = 4\nwindow = 3\n{MIN}");
+        let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml:3: in [server]:"), "{e}");
+        assert!(e.contains("unknown field `window`"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_and_value_errors_name_the_key() {
+        let text = format!("[server]\nresponse_timeout = \"soon\"\n{MIN}");
+        let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml:2: in [server]"), "{e}");
+        let text = format!("[server]\ninbound_window = 0\n{MIN}");
+        let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
+        assert_eq!(e, "x.toml: server.inbound_window: must be at least 1");
+    }
+
+    #[test]
+    fn account_errors_name_index_and_id() {
+        let text = format!(
+            "{MIN}[[accounts]]\nsystem_id = \"b\"\npassword = \"p\"\nallowed_ips = [\"::/0\"]\n"
+        );
+        let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(
+            e.starts_with("x.toml: accounts[1] (\"b\").password: plain-text"),
+            "{e}"
+        );
+        let e = Config::parse(&format!("{MIN}{MIN}"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("accounts[1].system_id"), "{e}");
+        let e = Config::parse("", "x.toml").unwrap_err().to_string();
+        assert!(e.contains("accounts"), "{e}");
+    }
+}

@@ -174,6 +174,13 @@ pub(crate) fn compile(
         }
         rules.push(rule);
     }
+    for key in config.portability.ported_error_codes.keys() {
+        if !known.contains(key.as_str()) && key.parse::<Carrier>().is_err() {
+            problems.push(format!(
+                "portability.ported_error_codes: {key:?} is neither a channel ({known_list}) nor a carrier"
+            ));
+        }
+    }
     if problems.is_empty() {
         Ok((rules, groups))
     } else {

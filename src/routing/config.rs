@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::carrier::Carrier;
+use super::error::RoutingError;
 use super::portability::PortabilityConfig;
 use crate::message::MessageType;
 
@@ -39,6 +40,15 @@ pub struct RoutingConfig {
     pub groups: BTreeMap<String, ChannelGroup>,
     /// Ported-number overrides and the error codes that teach them.
     pub portability: PortabilityConfig,
+}
+
+impl RoutingConfig {
+    /// Checks the section against the configured upstream channel names without building a
+    /// table: for the config loader, so `smppd` refuses to start on a bad routing section. The
+    /// error lists every problem, each naming its rule index or group.
+    pub fn validate(&self, known_channels: &[&str]) -> Result<(), RoutingError> {
+        super::compile::compile(self, known_channels).map(|_| ())
+    }
 }
 
 /// One routing rule.

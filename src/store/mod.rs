@@ -18,6 +18,7 @@
 
 mod config;
 mod error;
+mod maintenance;
 mod queue;
 mod record;
 mod sqlite;
@@ -32,14 +33,15 @@ use crate::message::MessageId;
 
 pub use config::{FsyncPolicy, StoreConfig};
 pub use error::StoreError;
+pub use maintenance::{compact_all, expire_due, spawn_maintenance};
 pub use queue::{Admission, CommitStats, FullBound, QueueDepth};
 pub use record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalReport, FinalSource,
     FinalState, FinalizeOutcome, ForwardOutcome, MessageRecord, MessageState, NewMessage,
-    OwedReceipt, ReceiptState, Rejection, ResendPayload,
+    OwedReceipt, ReceiptState, Rejection, ResendPayload, Route,
 };
 pub use sqlite::SqliteStore;
-pub use stats::{Counters, DailyStats, ReasonCount, StatsQuery};
+pub use stats::{Counters, DailyStats, ReasonCount, RouteCounters, RouteStats, StatsQuery};
 pub use time::stats_day;
 
 /// The future every store operation returns.
@@ -91,8 +93,9 @@ pub trait MessageStore: Send + Sync {
     /// Records a submit refused before acceptance (statistics and lookups see it).
     fn reject(&self, rejection: Rejection) -> StoreFuture<'_, ()>;
 
-    /// The message was handed to `channel` (at recovery this marks "may have been sent").
-    fn mark_routed(&self, id: MessageId, channel: String, at: SystemTime) -> StoreFuture<'_, ()>;
+    /// The message was handed to `route.channel` (at recovery this marks "may have been
+    /// sent"). Routing it again (failover) moves it to the new route in the statistics.
+    fn mark_routed(&self, id: MessageId, route: Route, at: SystemTime) -> StoreFuture<'_, ()>;
 
     /// Records a carrier `submit_sm_resp` for one part, and the exact carrier-id keys the
     /// relay will look receipts up by. When every part has a successful response the
@@ -162,6 +165,9 @@ pub trait MessageStore: Send + Sync {
 
     /// Per-account, per-day, per-type statistics.
     fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>>;
+
+    /// Per-account, per-day statistics by channel, carrier and province (routed messages).
+    fn route_statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<RouteStats>>;
 
     /// Current queue depth (cheap, in memory).
     fn queue_depth(&self) -> QueueDepth;

@@ -101,6 +101,18 @@ pub struct NewMessage {
     pub accepted_at: SystemTime,
 }
 
+/// Where routing sent a message: the channel, and the carrier and province that
+/// statistics are broken down by (labels chosen by the routing module).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Route {
+    /// The upstream channel.
+    pub channel: String,
+    /// The recipient's carrier (e.g. `cmcc`), when known.
+    pub carrier: Option<String>,
+    /// The recipient's province, when known.
+    pub province: Option<String>,
+}
+
 /// Where a message is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageState {
@@ -256,8 +268,8 @@ pub struct MessageRecord {
     pub message: NewMessage,
     /// Where it is in its lifecycle.
     pub state: MessageState,
-    /// The channel it was routed to, and when.
-    pub routed: Option<(String, SystemTime)>,
+    /// Where it was (last) routed, and when.
+    pub routed: Option<(Route, SystemTime)>,
     /// Every carrier `submit_sm_resp`, per part, in arrival order (a re-send after a crash
     /// may add a second one for the same part).
     pub submits: Vec<CarrierSubmit>,

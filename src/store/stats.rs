@@ -75,6 +75,47 @@ pub struct DailyStats {
     pub rejected_by_reason: BTreeMap<String, ReasonCount>,
 }
 
+/// Counters of routed messages on one route (messages or segments).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteCounters {
+    /// Routed to this route (a message re-routed by failover counts on its last route).
+    pub routed: u64,
+    /// Ended `DELIVRD`.
+    pub delivered: u64,
+    /// Ended in a failure other than expiry.
+    pub failed: u64,
+    /// Ended `EXPIRED`.
+    pub expired: u64,
+    /// Not final yet.
+    pub pending: u64,
+}
+
+impl RouteCounters {
+    /// Whether `routed = delivered + failed + expired + pending` holds.
+    pub fn reconciles(&self) -> bool {
+        self.routed == self.delivered + self.failed + self.expired + self.pending
+    }
+}
+
+/// Statistics of one account, day (of submission) and route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteStats {
+    /// `YYYY-MM-DD` in the configured zone.
+    pub day: String,
+    /// The account.
+    pub account: String,
+    /// The upstream channel.
+    pub channel: String,
+    /// The carrier label, when routing gave one.
+    pub carrier: Option<String>,
+    /// The province label, when routing gave one.
+    pub province: Option<String>,
+    /// Counted in messages.
+    pub messages: RouteCounters,
+    /// Counted in segments.
+    pub segments: RouteCounters,
+}
+
 /// Which statistics to read: inclusive day range, optionally one account.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatsQuery {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use smppd::message::{MessageId, MessageType};
 use smppd::store::{
     Address, CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FsyncPolicy,
-    NewMessage, Rejection, ResendPayload, SqliteStore, StoreConfig,
+    NewMessage, Rejection, ResendPayload, Route, SqliteStore, StoreConfig,
 };
 
 /// A fixed clock origin: 2026-11-28T00:00:00Z.
@@ -118,5 +118,14 @@ pub fn generated_final(state: FinalState, secs: u64) -> FinalReport {
         reason: Some("validity period passed".into()),
         at: at(secs),
         source: FinalSource::GeneratedBySmppd,
+    }
+}
+
+/// A route on `channel` to China Mobile in Guangdong.
+pub fn route(channel: &str) -> Route {
+    Route {
+        channel: channel.into(),
+        carrier: Some("cmcc".into()),
+        province: Some("guangdong".into()),
     }
 }

@@ -1,7 +1,11 @@
 //! The embedded [`MessageStore`]: SQLite (WAL) with a group-commit writer thread.
 
 mod ops;
+mod ops_compact;
+mod ops_lifecycle;
+mod ops_submit;
 mod read;
+mod read_stats;
 mod schema;
 mod writer;
 
@@ -17,9 +21,9 @@ use crate::message::MessageId;
 use crate::store::queue::{CommitMetrics, QueueTracker};
 use crate::store::record::{
     CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageRecord,
-    NewMessage, Rejection,
+    NewMessage, Rejection, Route,
 };
-use crate::store::stats::{DailyStats, StatsQuery};
+use crate::store::stats::{DailyStats, RouteStats, StatsQuery};
 use crate::store::time::to_ms;
 use crate::store::{
     Admission, CommitStats, CompactionReport, History, HistoryQuery, MessageStore, QueueDepth,
@@ -139,10 +143,10 @@ impl MessageStore for SqliteStore {
         })
     }
 
-    fn mark_routed(&self, id: MessageId, channel: String, at: SystemTime) -> StoreFuture<'_, ()> {
+    fn mark_routed(&self, id: MessageId, route: Route, at: SystemTime) -> StoreFuture<'_, ()> {
         let op = WriteOp::Route {
             id,
-            channel,
+            route: Box::new(route),
             at: to_ms(at),
         };
         Box::pin(async move { self.write(op).await.map(drop) })
@@ -263,7 +267,11 @@ impl MessageStore for SqliteStore {
     }
 
     fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>> {
-        Box::pin(self.read(move |c| read::statistics(c, &query)))
+        Box::pin(self.read(move |c| read_stats::statistics(c, &query)))
+    }
+
+    fn route_statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<RouteStats>> {
+        Box::pin(self.read(move |c| read_stats::route_statistics(c, &query)))
     }
 
     fn queue_depth(&self) -> QueueDepth {

@@ -1,16 +1,13 @@
 //! Read queries, run on the reader connection (WAL lets them proceed while the writer
 //! commits).
 
-use std::collections::BTreeMap;
-
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::message::{MessageId, MessageType};
 use crate::store::record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalState, MessageRecord,
-    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload,
+    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload, Route,
 };
-use crate::store::stats::{Counters, DailyStats, ReasonCount, StatsQuery};
 use crate::store::time::from_ms;
 use crate::store::{History, HistoryQuery, StoreError};
 
@@ -21,7 +18,7 @@ fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
     StoreError::Corrupt(format!("{what}: {v:?}"))
 }
 
-fn message_type(s: &str) -> Result<MessageType, StoreError> {
+pub(super) fn message_type(s: &str) -> Result<MessageType, StoreError> {
     s.parse().map_err(|_| corrupt("message type", s))
 }
 
@@ -67,7 +64,14 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
         r.get::<_, Option<String>>("routed_channel")?,
         r.get("routed_at")?,
     ) {
-        (Some(c), Some(at)) => Some((c, from_ms(at))),
+        (Some(channel), Some(at)) => Some((
+            Route {
+                channel,
+                carrier: r.get("route_carrier")?,
+                province: r.get("route_province")?,
+            },
+            from_ms(at),
+        )),
         _ => None,
     };
     let final_state = match r.get::<_, Option<String>>("final_state")? {
@@ -357,71 +361,4 @@ pub(crate) fn open_messages(conn: &Connection) -> Result<Vec<(MessageId, u64, bo
             ))
         })?
         .collect::<Result<_, _>>()?)
-}
-
-pub(crate) fn statistics(conn: &Connection, q: &StatsQuery) -> Result<Vec<DailyStats>, StoreError> {
-    let cond = "WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR day >= ?2)
-                AND (?3 IS NULL OR day <= ?3)";
-    let args = params![q.account, q.from_day, q.to_day];
-    let mut reasons: BTreeMap<(String, String, String), BTreeMap<String, ReasonCount>> =
-        BTreeMap::new();
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT day, account, message_type, reason, messages, segments FROM stats_rejected {cond}"
-        ))?
-        .query_map(args, |r| {
-            Ok((
-                (r.get(0)?, r.get(1)?, r.get(2)?),
-                r.get::<_, String>(3)?,
-                ReasonCount {
-                    messages: r.get::<_, i64>(4)? as u64,
-                    segments: r.get::<_, i64>(5)? as u64,
-                },
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    for (key, reason, count) in rows {
-        reasons.entry(key).or_default().insert(reason, count);
-    }
-    let counters = |r: &Row<'_>, base: usize| -> rusqlite::Result<Counters> {
-        let g = |i: usize| r.get::<_, i64>(base + i).map(|v| v.max(0) as u64);
-        Ok(Counters {
-            submitted: g(0)?,
-            accepted: g(1)?,
-            rejected: g(2)?,
-            delivered: g(3)?,
-            failed: g(4)?,
-            expired: g(5)?,
-            pending: g(6)?,
-        })
-    };
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT * FROM stats {cond} ORDER BY day, account, message_type"
-        ))?
-        .query_map(args, |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                counters(r, 3)?,
-                counters(r, 10)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (day, account, mtype, messages, segments) in rows {
-        let rejected_by_reason = reasons
-            .remove(&(day.clone(), account.clone(), mtype.clone()))
-            .unwrap_or_default();
-        out.push(DailyStats {
-            message_type: message_type(&mtype)?,
-            day,
-            account,
-            messages,
-            segments,
-            rejected_by_reason,
-        });
-    }
-    Ok(out)
 }

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS message(
     data_coding INTEGER NOT NULL, sm_default_msg_id INTEGER NOT NULL,
     short_message BLOB NOT NULL, tlvs BLOB NOT NULL,
     validity_deadline INTEGER, accepted_at INTEGER NOT NULL, bytes INTEGER NOT NULL,
-    state INTEGER NOT NULL, routed_channel TEXT, routed_at INTEGER,
+    state INTEGER NOT NULL, routed_channel TEXT, route_carrier TEXT, route_province TEXT,
+    routed_at INTEGER,
     final_state TEXT, final_reason TEXT, final_at INTEGER, final_generated INTEGER
 );
 CREATE INDEX IF NOT EXISTS message_open ON message(state, id) WHERE state < 3;
@@ -83,6 +84,15 @@ CREATE TABLE IF NOT EXISTS stats(
     seg_delivered INTEGER NOT NULL, seg_failed INTEGER NOT NULL, seg_expired INTEGER NOT NULL,
     seg_pending INTEGER NOT NULL,
     PRIMARY KEY(day, account, message_type)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats_route(
+    day TEXT NOT NULL, account TEXT NOT NULL, channel TEXT NOT NULL, carrier TEXT NOT NULL,
+    province TEXT NOT NULL,
+    routed INTEGER NOT NULL, delivered INTEGER NOT NULL, failed INTEGER NOT NULL,
+    expired INTEGER NOT NULL, pending INTEGER NOT NULL,
+    seg_routed INTEGER NOT NULL, seg_delivered INTEGER NOT NULL, seg_failed INTEGER NOT NULL,
+    seg_expired INTEGER NOT NULL, seg_pending INTEGER NOT NULL,
+    PRIMARY KEY(day, account, channel, carrier, province)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stats_rejected(
     day TEXT NOT NULL, account TEXT NOT NULL, message_type TEXT NOT NULL, reason TEXT NOT NULL,

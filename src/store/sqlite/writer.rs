@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::store::queue::QueueTracker;
 use crate::store::{FsyncPolicy, StoreError};
 
-use super::ops::{apply, OpResult, QueueEffect, WriteOp};
+use super::ops::{apply, Effects, OpResult, QueueEffect, WriteOp};
 
 /// One request and where to send its answer.
 pub(crate) struct Request {
@@ -71,12 +71,12 @@ pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Request>, s: Writ
 
 fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
     let started = Instant::now();
-    let mut effects = Vec::new();
+    let mut effects = Effects::default();
     let mut results: Vec<Result<OpResult, StoreError>> = Vec::with_capacity(batch.len());
     let outcome = (|| -> Result<(), StoreError> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for req in batch.iter() {
-            let mut mine = Vec::new();
+            let mut mine = Effects::default();
             let res = tx.savepoint().map_err(StoreError::from).and_then(|sp| {
                 let r = apply(&sp, &req.op, s.stats_offset, &mut mine)?;
                 sp.commit()?;
@@ -84,10 +84,11 @@ fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
             });
             // A failed request's savepoint was rolled back on drop; its effects are void.
             if res.is_ok() {
-                effects.append(&mut mine);
+                effects.merge(mine);
             }
             results.push(res);
         }
+        effects.flush(&tx)?;
         tx.commit()?;
         Ok(())
     })();
@@ -100,7 +101,7 @@ fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
         }
         return;
     }
-    for e in effects {
+    for e in effects.queue {
         match e {
             QueueEffect::Open { id, bytes } => s.queue.open(id, bytes, false),
             QueueEffect::Forwarded(id) => s.queue.forwarded(id),

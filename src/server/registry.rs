@@ -1,0 +1,249 @@
+//! Live sessions by account: enforces `max_binds` (evicting sessions that turn out to be dead)
+//! and routes deliver_sm (receipts, MO) to one of the account's receiver binds.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::auth::BindRejection;
+use super::state::BindType;
+use crate::pdu::{CommandStatus, DeliverSm};
+
+/// How a deliver_sm handed to [`SessionRegistry::deliver`] ended. Anything but `Ok` means the
+/// client does **not** have the message: keep it and call `deliver` again later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeliverError {
+    /// The account has no receiver or transceiver bind right now.
+    #[error("no receiver bind for the account")]
+    NoReceiver,
+    /// Every receiver bind's outbound queue is full.
+    #[error("all receiver binds are busy")]
+    Busy,
+    /// The session did not answer within response_timeout (SMPP 3.4 §7.2 response_timer).
+    #[error("no deliver_sm_resp within the response timeout")]
+    TimedOut,
+    /// The session ended before the client answered.
+    #[error("session closed before deliver_sm_resp")]
+    SessionClosed,
+    /// The client answered deliver_sm_resp (or generic_nack) with this error status.
+    #[error("client answered {0}")]
+    Rejected(CommandStatus),
+}
+
+impl DeliverError {
+    /// False only when the client said it will never take this message (ESME_RX_P_APPN,
+    /// ESME_RX_R_APPN); everything else is worth retrying later.
+    pub fn is_retryable(self) -> bool {
+        !matches!(
+            self,
+            DeliverError::Rejected(CommandStatus::ESME_RX_P_APPN)
+                | DeliverError::Rejected(CommandStatus::ESME_RX_R_APPN)
+        )
+    }
+}
+
+/// A deliver_sm waiting for a session to send it.
+#[derive(Debug)]
+pub(crate) struct OutboundDeliver {
+    pub(crate) pdu: Box<DeliverSm>,
+    pub(crate) done: oneshot::Sender<Result<(), DeliverError>>,
+}
+
+/// The registry's side of one session.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionHandle {
+    pub(crate) id: u64,
+    pub(crate) bind_type: BindType,
+    pub(crate) outbound: mpsc::Sender<OutboundDeliver>,
+    pub(crate) cancel: CancellationToken,
+    /// Asks the session to send an enquire_link now.
+    pub(crate) probe: Arc<Notify>,
+    /// Counts PDUs the session received; a probe is answered when it moves.
+    pub(crate) received: Arc<AtomicU64>,
+}
+
+#[derive(Debug, Default)]
+struct AccountSessions {
+    sessions: Vec<SessionHandle>,
+}
+
+/// Bound sessions by system_id.
+#[derive(Debug, Default)]
+pub struct SessionRegistry {
+    accounts: DashMap<String, AccountSessions>,
+    next_session: AtomicU64,
+    round_robin: AtomicUsize,
+}
+
+/// Keeps a session counted against its account's `max_binds`; dropping it (session end)
+/// frees the slot.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    registry: Arc<SessionRegistry>,
+    system_id: String,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.registry.remove(&self.system_id, self.id);
+    }
+}
+
+impl SessionRegistry {
+    /// An empty registry.
+    pub fn new() -> Arc<Self> {
+        Arc::new(SessionRegistry::default())
+    }
+
+    /// A fresh session id.
+    pub(crate) fn next_session_id(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Live binds of an account (all types).
+    pub fn bind_count(&self, system_id: &str) -> usize {
+        self.accounts.get(system_id).map_or(0, |a| a.sessions.len())
+    }
+
+    /// Live receiver and transceiver binds of an account.
+    pub fn receiver_count(&self, system_id: &str) -> usize {
+        self.accounts.get(system_id).map_or(0, |a| {
+            a.sessions.iter().filter(|s| s.bind_type.receives()).count()
+        })
+    }
+
+    /// Counts `handle` against `system_id`'s `max_binds`. At the limit, every existing
+    /// session of the account is asked for an enquire_link; those silent for `probe_timeout`
+    /// are closed and their slots given up, so a client that reconnects after a network
+    /// failure is not locked out by its own dead sessions.
+    pub(crate) async fn register(
+        self: &Arc<Self>,
+        system_id: &str,
+        max_binds: u32,
+        handle: SessionHandle,
+        probe_timeout: Duration,
+    ) -> Result<Registration, BindRejection> {
+        let max = usize::try_from(max_binds).unwrap_or(usize::MAX);
+        if let Some(r) = self.try_add(system_id, max, &handle) {
+            return Ok(r);
+        }
+        let existing: Vec<SessionHandle> = self
+            .accounts
+            .get(system_id)
+            .map(|a| a.sessions.clone())
+            .unwrap_or_default();
+        let before: Vec<u64> = existing
+            .iter()
+            .map(|s| s.received.load(Ordering::Relaxed))
+            .collect();
+        for s in &existing {
+            s.probe.notify_one();
+        }
+        let deadline = tokio::time::Instant::now() + probe_timeout;
+        let answered = |i: usize, s: &SessionHandle| {
+            before
+                .get(i)
+                .is_some_and(|b| s.received.load(Ordering::Relaxed) != *b)
+        };
+        while tokio::time::Instant::now() < deadline {
+            if existing.iter().enumerate().all(|(i, s)| answered(i, s)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut evicted = 0;
+        for (i, s) in existing.iter().enumerate() {
+            if !answered(i, s) && !s.cancel.is_cancelled() {
+                tracing::info!(
+                    system_id,
+                    session = s.id,
+                    "evicting a session silent to enquire_link"
+                );
+                s.cancel.cancel();
+                self.remove(system_id, s.id);
+                evicted += 1;
+            }
+        }
+        if evicted > 0 {
+            if let Some(r) = self.try_add(system_id, max, &handle) {
+                return Ok(r);
+            }
+        }
+        Err(BindRejection::TooManyBinds)
+    }
+
+    fn try_add(
+        self: &Arc<Self>,
+        system_id: &str,
+        max: usize,
+        handle: &SessionHandle,
+    ) -> Option<Registration> {
+        let mut entry = self.accounts.entry(system_id.to_string()).or_default();
+        if entry.sessions.len() >= max {
+            return None;
+        }
+        entry.sessions.push(handle.clone());
+        Some(Registration {
+            registry: Arc::clone(self),
+            system_id: system_id.to_string(),
+            id: handle.id,
+        })
+    }
+
+    fn remove(&self, system_id: &str, id: u64) {
+        let empty = match self.accounts.get_mut(system_id) {
+            Some(mut a) => {
+                a.sessions.retain(|s| s.id != id);
+                a.sessions.is_empty()
+            }
+            None => false,
+        };
+        if empty {
+            self.accounts
+                .remove_if(system_id, |_, a| a.sessions.is_empty());
+        }
+    }
+
+    /// Sends a deliver_sm (receipt or MO) to one of the account's receiver binds, rotating
+    /// between them, and resolves once the client answered deliver_sm_resp.
+    ///
+    /// `Ok(())` means the client acknowledged it. On any `Err` the caller still owns the
+    /// message and must keep it (durably, for receipts) and try again later: nothing is
+    /// dropped here. The session sets the sequence number.
+    pub async fn deliver(&self, system_id: &str, pdu: Box<DeliverSm>) -> Result<(), DeliverError> {
+        let receivers: Vec<mpsc::Sender<OutboundDeliver>> = match self.accounts.get(system_id) {
+            Some(a) => a
+                .sessions
+                .iter()
+                .filter(|s| s.bind_type.receives() && !s.cancel.is_cancelled())
+                .map(|s| s.outbound.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        if receivers.is_empty() {
+            return Err(DeliverError::NoReceiver);
+        }
+        let start = self.round_robin.fetch_add(1, Ordering::Relaxed);
+        let (done, answer) = oneshot::channel();
+        let mut item = OutboundDeliver { pdu, done };
+        for i in 0..receivers.len() {
+            let Some(tx) = receivers.get((start + i) % receivers.len()) else {
+                continue;
+            };
+            match tx.try_send(item) {
+                Ok(()) => return answer.await.unwrap_or(Err(DeliverError::SessionClosed)),
+                Err(mpsc::error::TrySendError::Full(back))
+                | Err(mpsc::error::TrySendError::Closed(back)) => item = back,
+            }
+        }
+        Err(DeliverError::Busy)
+    }
+}
+
+#[cfg(test)]
+mod tests;

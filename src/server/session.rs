@@ -1,0 +1,465 @@
+//! One task per connection: reads PDUs, enforces the SMPP 3.4 state table, runs the timers and
+//! both windows, and writes responses. `select!` over the reader, the completed gateway calls,
+//! the bounded deliver_sm queue, a liveness probe, the timer and two cancel tokens.
+
+mod requests;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use super::auth::Authenticator;
+use super::gateway::{BindInfo, Gateway};
+use super::registry::{DeliverError, OutboundDeliver, Registration, SessionRegistry};
+use super::settings::ServerSettings;
+use super::state::{admit, Admission, SessionState};
+use super::timers::{TimerEvent, Timers};
+use super::window::{SequenceAllocator, Window};
+use crate::pdu::{Body, CodecError, CommandId, CommandStatus, Pdu, PduError, SmppCodec};
+
+/// What every session shares.
+pub(crate) struct Shared<G> {
+    pub(crate) settings: ServerSettings,
+    pub(crate) auth: Authenticator,
+    pub(crate) registry: Arc<SessionRegistry>,
+    pub(crate) gateway: Arc<G>,
+    /// Gateway-wide cap on submits in flight (ESME_RTHROTTLED beyond it).
+    pub(crate) submit_permits: Arc<Semaphore>,
+    /// Tracks sessions and the gateway calls they leave behind, for graceful shutdown.
+    pub(crate) tracker: TaskTracker,
+    /// Cancelled when the server shuts down.
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// Why a session ended (logged once, where the session task ends).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SessionEnd {
+    #[error("client closed the connection")]
+    PeerClosed,
+    #[error("framing lost: {0}")]
+    Framing(CodecError),
+    #[error("write failed or timed out")]
+    WriteFailed,
+    #[error("no bind within session_init_timeout")]
+    SessionInitTimeout,
+    #[error("enquire_link unanswered: link dead")]
+    Dead,
+    #[error("evicted as dead to make room for a new bind")]
+    Evicted,
+    #[error("unbound")]
+    Unbound,
+    #[error("too many bad PDUs")]
+    ErrorBudget,
+}
+
+/// A request smppd sent and awaits the response for.
+#[derive(Debug)]
+enum Pending {
+    EnquireLink,
+    Deliver(tokio::sync::oneshot::Sender<Result<(), DeliverError>>),
+    Unbind,
+}
+
+enum Event {
+    Shutdown,
+    Evicted,
+    Frame(Option<Result<Result<Pdu, PduError>, CodecError>>),
+    Completed(Pdu),
+    Deliver(OutboundDeliver),
+    Probe,
+    Timer,
+}
+
+/// The per-connection state.
+pub(crate) struct Session<G: Gateway> {
+    id: u64,
+    peer: SocketAddr,
+    framed: Framed<TcpStream, SmppCodec>,
+    shared: Arc<Shared<G>>,
+    state: SessionState,
+    bind: Option<Arc<BindInfo>>,
+    registration: Option<Registration>,
+    outbound: Option<mpsc::Receiver<OutboundDeliver>>,
+    probe: Arc<Notify>,
+    received: Arc<AtomicU64>,
+    evict: CancellationToken,
+    window: Window<Pending>,
+    seq: SequenceAllocator,
+    enquire_seq: Option<u32>,
+    timers: Timers,
+    inflight: FuturesUnordered<BoxFuture<'static, Pdu>>,
+    errors: u32,
+    /// The client asked to unbind: answer once in-flight requests are answered.
+    client_unbind: Option<u32>,
+    /// smppd sent unbind (shutdown, inactivity, abuse) and the client acknowledged it.
+    unbind_acked: bool,
+    draining: bool,
+}
+
+/// Idle sessions should be small: start the read/write buffers at a PDU or two, not the
+/// 8 KiB default; they grow for the rare large PDU.
+const BUFFER_CAPACITY: usize = 512;
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+impl<G: Gateway> Session<G> {
+    pub(crate) fn new(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared<G>>) -> Self {
+        let s = &shared.settings;
+        let codec = SmppCodec::with_max_command_length(s.max_command_length);
+        let t = now();
+        Session {
+            id: shared.registry.next_session_id(),
+            peer,
+            framed: Framed::with_capacity(stream, codec, BUFFER_CAPACITY),
+            state: SessionState::Open,
+            bind: None,
+            registration: None,
+            outbound: None,
+            probe: Arc::new(Notify::new()),
+            received: Arc::new(AtomicU64::new(0)),
+            evict: CancellationToken::new(),
+            window: Window::new(s.outbound_window, s.response_timeout),
+            seq: SequenceAllocator::default(),
+            enquire_seq: None,
+            timers: Timers::new(
+                t,
+                s.session_init_timeout,
+                s.enquire_link_interval,
+                s.inactivity_timeout,
+            ),
+            inflight: FuturesUnordered::new(),
+            errors: 0,
+            client_unbind: None,
+            unbind_acked: false,
+            draining: false,
+            shared,
+        }
+    }
+
+    /// Runs the session to its end.
+    pub(crate) async fn run(mut self) {
+        let span = tracing::info_span!(
+            "session",
+            id = self.id,
+            peer = %self.peer,
+            system_id = tracing::field::Empty,
+            bind_type = tracing::field::Empty
+        );
+        let end = self.drive(&span).instrument(span.clone()).await;
+        span.in_scope(|| tracing::debug!(reason = %end, "session ended"));
+        self.finish();
+    }
+
+    async fn drive(&mut self, span: &tracing::Span) -> SessionEnd {
+        loop {
+            if let Err(end) = self.step(span).await {
+                return end;
+            }
+            if let Err(end) = self.close_if_done().await {
+                return end;
+            }
+        }
+    }
+
+    async fn step(&mut self, span: &tracing::Span) -> Result<(), SessionEnd> {
+        let deadline = self.next_deadline();
+        let can_deliver = self.state.is_bound()
+            && !self.draining
+            && self.client_unbind.is_none()
+            && self.window.has_room();
+        let event = tokio::select! {
+            biased;
+            _ = self.shared.shutdown.cancelled(), if !self.draining => Event::Shutdown,
+            _ = self.evict.cancelled() => Event::Evicted,
+            Some(pdu) = self.inflight.next(), if !self.inflight.is_empty() => Event::Completed(pdu),
+            _ = sleep_until(deadline) => Event::Timer,
+            Some(d) = recv_opt(&mut self.outbound), if can_deliver => Event::Deliver(d),
+            _ = self.probe.notified() => Event::Probe,
+            frame = self.framed.next() => Event::Frame(frame),
+        };
+        match event {
+            Event::Shutdown => self.begin_unbind(true).await,
+            Event::Evicted => Err(SessionEnd::Evicted),
+            Event::Frame(frame) => self.on_frame(frame, span).await,
+            Event::Completed(pdu) => self.send(pdu).await,
+            Event::Deliver(d) => self.send_deliver(d).await,
+            Event::Probe => self.send_enquire_link().await,
+            Event::Timer => self.on_timer().await,
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let timer = self
+            .timers
+            .next_deadline(self.state, self.enquire_seq.is_some());
+        match (timer, self.window.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    async fn on_frame(
+        &mut self,
+        frame: Option<Result<Result<Pdu, PduError>, CodecError>>,
+        span: &tracing::Span,
+    ) -> Result<(), SessionEnd> {
+        let item = match frame {
+            None => return Err(SessionEnd::PeerClosed),
+            Some(Err(e @ CodecError::InvalidCommandLength { .. })) => {
+                // SMPP 3.4 §3.2: with a bad command_length the stream cannot be re-synchronised.
+                // Say why, then close.
+                let seq = match &e {
+                    CodecError::InvalidCommandLength {
+                        sequence_number, ..
+                    } => sequence_number.unwrap_or(0),
+                    CodecError::Io(_) => 0,
+                };
+                let _ = self.send(Pdu::generic_nack(seq, e.status())).await;
+                return Err(SessionEnd::Framing(e));
+            }
+            Some(Err(e)) => return Err(SessionEnd::Framing(e)),
+            Some(Ok(item)) => item,
+        };
+        self.timers.on_receive(now());
+        self.received.fetch_add(1, Ordering::Relaxed);
+        match item {
+            Ok(pdu) => self.on_pdu(pdu, span).await,
+            Err(e) => self.on_bad_pdu(e).await,
+        }
+    }
+
+    /// A frame with a sane header whose body did not decode: answered, and the session goes on
+    /// (style habit 2), within the error budget.
+    async fn on_bad_pdu(&mut self, e: PduError) -> Result<(), SessionEnd> {
+        tracing::debug!(error = %e, "bad PDU");
+        let is_response = e.command_id.is_some_and(|c| c.is_response());
+        if is_response {
+            // A garbled answer to one of ours: treat it as a failed answer.
+            if let Some(seq) = e.sequence_number {
+                self.complete(seq, e.status);
+            }
+        } else {
+            // SMPP 3.4 §4.3: generic_nack answers a PDU that cannot be understood, with its
+            // sequence number when the header gave one.
+            self.send(Pdu::generic_nack(e.sequence_number.unwrap_or(0), e.status))
+                .await?;
+        }
+        self.charge_error().await
+    }
+
+    async fn charge_error(&mut self) -> Result<(), SessionEnd> {
+        self.errors += 1;
+        if self.errors > self.shared.settings.error_budget {
+            tracing::info!(errors = self.errors, "error budget exhausted");
+            if self.state.is_bound() {
+                self.begin_unbind(false).await?;
+                return Ok(());
+            }
+            return Err(SessionEnd::ErrorBudget);
+        }
+        Ok(())
+    }
+
+    async fn on_pdu(&mut self, pdu: Pdu, span: &tracing::Span) -> Result<(), SessionEnd> {
+        let seq = pdu.sequence_number;
+        let command_id = pdu.command_id();
+        if pdu.is_response() {
+            self.complete(seq, pdu.command_status);
+            return Ok(());
+        }
+        match admit(self.state, command_id) {
+            Admission::Accept => self.dispatch(pdu, span).await,
+            Admission::WrongState => {
+                // While shutting down, work that arrives after our unbind is retryable.
+                let status = if self.draining && is_message_op(command_id) {
+                    CommandStatus::ESME_RTHROTTLED
+                } else {
+                    CommandStatus::ESME_RINVBNDSTS
+                };
+                self.respond_error(command_id, seq, status).await?;
+                self.charge_error().await
+            }
+            Admission::AlreadyBound => {
+                self.respond_error(command_id, seq, CommandStatus::ESME_RALYBND)
+                    .await
+            }
+            Admission::NotForSmsc => {
+                self.send(Pdu::generic_nack(seq, CommandStatus::ESME_RINVCMDID))
+                    .await?;
+                self.charge_error().await
+            }
+        }
+    }
+
+    /// A response to one of smppd's requests arrived (or a garbled one, with its status).
+    fn complete(&mut self, seq: u32, status: CommandStatus) {
+        match self.window.complete(seq) {
+            Some(Pending::Deliver(done)) => {
+                let outcome = if status.is_ok() {
+                    Ok(())
+                } else {
+                    Err(DeliverError::Rejected(status))
+                };
+                let _ = done.send(outcome);
+            }
+            Some(Pending::EnquireLink) => {
+                if self.enquire_seq == Some(seq) {
+                    self.enquire_seq = None;
+                }
+            }
+            Some(Pending::Unbind) => self.unbind_acked = true,
+            None => tracing::debug!(seq, "response to no request of ours; ignored"),
+        }
+    }
+
+    async fn respond_error(
+        &mut self,
+        command_id: CommandId,
+        seq: u32,
+        status: CommandStatus,
+    ) -> Result<(), SessionEnd> {
+        let pdu = Pdu::response_to(command_id, seq, status)
+            .unwrap_or_else(|| Pdu::generic_nack(seq, status));
+        self.send(pdu).await
+    }
+
+    async fn send(&mut self, pdu: Pdu) -> Result<(), SessionEnd> {
+        // A client that stops reading must not wedge the session (and its timers) forever.
+        match tokio::time::timeout(self.shared.settings.response_timeout, self.framed.send(pdu))
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(SessionEnd::WriteFailed),
+        }
+    }
+
+    async fn send_request(&mut self, body: Body, pending: Pending) -> Result<u32, SessionEnd> {
+        let seq = self.seq.next_seq();
+        self.window.insert(seq, now(), pending);
+        self.send(Pdu::new(seq, body)).await?;
+        Ok(seq)
+    }
+
+    async fn send_deliver(&mut self, d: OutboundDeliver) -> Result<(), SessionEnd> {
+        self.send_request(Body::DeliverSm(d.pdu), Pending::Deliver(d.done))
+            .await
+            .map(|_| ())
+    }
+
+    async fn send_enquire_link(&mut self) -> Result<(), SessionEnd> {
+        if self.enquire_seq.is_some() || !(self.state.is_bound()) {
+            return Ok(());
+        }
+        let seq = self
+            .send_request(Body::EnquireLink, Pending::EnquireLink)
+            .await?;
+        self.enquire_seq = Some(seq);
+        Ok(())
+    }
+
+    /// SMPP 3.4 §4.2: smppd ends a bound session with unbind and waits for unbind_resp.
+    async fn begin_unbind(&mut self, shutdown: bool) -> Result<(), SessionEnd> {
+        self.draining |= shutdown;
+        if !self.state.is_bound() {
+            return Err(SessionEnd::Unbound);
+        }
+        self.state = SessionState::Unbound;
+        self.send_request(Body::Unbind, Pending::Unbind)
+            .await
+            .map(|_| ())
+    }
+
+    async fn on_timer(&mut self) -> Result<(), SessionEnd> {
+        let t = now();
+        for (seq, pending) in self.window.expire(t) {
+            match pending {
+                // SMPP 3.4 §7.2 response_timer: the caller keeps the message and retries.
+                Pending::Deliver(done) => {
+                    tracing::debug!(seq, "deliver_sm unanswered; handed back for retry");
+                    let _ = done.send(Err(DeliverError::TimedOut));
+                }
+                Pending::EnquireLink => return Err(SessionEnd::Dead),
+                Pending::Unbind => return Err(SessionEnd::Unbound),
+            }
+        }
+        match self.timers.due(t, self.state, self.enquire_seq.is_some()) {
+            Some(TimerEvent::SessionInitExpired) => Err(SessionEnd::SessionInitTimeout),
+            Some(TimerEvent::EnquireLinkDue) => self.send_enquire_link().await,
+            Some(TimerEvent::Inactive) => self.begin_unbind(false).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the session once an unbind exchange is complete and nothing is in flight.
+    async fn close_if_done(&mut self) -> Result<(), SessionEnd> {
+        if !self.inflight.is_empty() {
+            return Ok(());
+        }
+        if let Some(seq) = self.client_unbind.take() {
+            self.send(Pdu::new(seq, Body::UnbindResp)).await?;
+            return Err(SessionEnd::Unbound);
+        }
+        if self.unbind_acked {
+            return Err(SessionEnd::Unbound);
+        }
+        Ok(())
+    }
+
+    /// After the loop: nothing handed to this session is lost silently.
+    fn finish(mut self) {
+        for (_, pending) in self.window.drain() {
+            if let Pending::Deliver(done) = pending {
+                let _ = done.send(Err(DeliverError::SessionClosed));
+            }
+        }
+        self.registration = None;
+        // Gateway calls already started run to completion (their results may be durable);
+        // only their responses can no longer be sent.
+        let inflight = std::mem::take(&mut self.inflight);
+        if !inflight.is_empty() {
+            self.shared.tracker.spawn(async move {
+                inflight.for_each(|_| async {}).await;
+            });
+        }
+    }
+}
+
+/// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm.
+fn is_message_op(id: CommandId) -> bool {
+    matches!(
+        id,
+        CommandId::SUBMIT_SM
+            | CommandId::DATA_SM
+            | CommandId::SUBMIT_MULTI
+            | CommandId::QUERY_SM
+            | CommandId::CANCEL_SM
+            | CommandId::REPLACE_SM
+    )
+}
+
+async fn recv_opt(rx: &mut Option<mpsc::Receiver<OutboundDeliver>>) -> Option<OutboundDeliver> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,266 @@
+//! Writes along a message's lifecycle: routed, forwarded, carrier receipts, final state,
+//! the client receipt's delivery.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::message::MessageId;
+use crate::store::record::{
+    CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FinalizeOutcome,
+    ForwardOutcome, Route,
+};
+use crate::store::stats::final_column;
+use crate::store::time::to_ms;
+use crate::store::StoreError;
+
+use super::ops::{db_id, state_of, Effects, OpResult, QueueEffect, RouteKey};
+use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
+
+/// The columns every lifecycle write needs.
+struct Placed {
+    state: i64,
+    final_state: Option<String>,
+    day: String,
+    account: String,
+    message_type: String,
+    segments: i64,
+    registered_delivery: u8,
+    /// `(channel, carrier, province)` with unknown labels as empty strings.
+    route: Option<(String, String, String)>,
+}
+
+impl Placed {
+    fn route_key(&self, r: &(String, String, String)) -> RouteKey {
+        (
+            self.day.clone(),
+            self.account.clone(),
+            r.0.clone(),
+            r.1.clone(),
+            r.2.clone(),
+        )
+    }
+}
+
+fn placed(conn: &Connection, id: MessageId) -> Result<Placed, StoreError> {
+    conn.prepare_cached(
+        "SELECT state, final_state, day, account, message_type, segments, registered_delivery,
+             routed_channel, route_carrier, route_province FROM message WHERE id = ?1",
+    )?
+    .query_row([db_id(id)], |r| {
+        let channel: Option<String> = r.get(7)?;
+        let carrier: Option<String> = r.get(8)?;
+        let province: Option<String> = r.get(9)?;
+        Ok(Placed {
+            state: r.get(0)?,
+            final_state: r.get(1)?,
+            day: r.get(2)?,
+            account: r.get(3)?,
+            message_type: r.get(4)?,
+            segments: r.get(5)?,
+            registered_delivery: r.get(6)?,
+            route: channel.map(|c| (c, carrier.unwrap_or_default(), province.unwrap_or_default())),
+        })
+    })
+    .optional()?
+    .ok_or(StoreError::UnknownMessage(id))
+}
+
+pub(super) fn route(
+    conn: &Connection,
+    id: MessageId,
+    route: &Route,
+    at: i64,
+    effects: &mut Effects,
+) -> Result<OpResult, StoreError> {
+    let p = placed(conn, id)?;
+    if p.state >= FINAL {
+        return Ok(OpResult::Done);
+    }
+    let new = (
+        route.channel.clone(),
+        route.carrier.clone().unwrap_or_default(),
+        route.province.clone().unwrap_or_default(),
+    );
+    let s = p.segments;
+    match &p.route {
+        Some(old) if *old == new => {}
+        Some(old) => {
+            // Failover: the message now counts on its new route only.
+            effects.route(p.route_key(old), [-1, 0, 0, 0, -1], [-s, 0, 0, 0, -s]);
+            effects.route(p.route_key(&new), [1, 0, 0, 0, 1], [s, 0, 0, 0, s]);
+        }
+        None => effects.route(p.route_key(&new), [1, 0, 0, 0, 1], [s, 0, 0, 0, s]),
+    }
+    conn.prepare_cached(
+        "UPDATE message SET state = MAX(state, ?2), routed_channel = ?3, route_carrier = ?4,
+             route_province = ?5, routed_at = ?6 WHERE id = ?1",
+    )?
+    .execute(params![
+        db_id(id),
+        ROUTED,
+        route.channel,
+        route.carrier,
+        route.province,
+        at
+    ])?;
+    Ok(OpResult::Done)
+}
+
+pub(super) fn forward(
+    conn: &Connection,
+    id: MessageId,
+    s: &CarrierSubmit,
+    keys: &[String],
+    effects: &mut Effects,
+) -> Result<OpResult, StoreError> {
+    let p = placed(conn, id)?;
+    let state = p.state;
+    conn.prepare_cached(
+        "INSERT INTO carrier_submit(id, part, channel, carrier_message_id, command_status,
+             raw_resp, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        db_id(id),
+        s.part,
+        s.channel,
+        s.carrier_message_id,
+        s.command_status,
+        s.raw_resp,
+        to_ms(s.at)
+    ])?;
+    let mut key_st =
+        conn.prepare_cached("INSERT OR IGNORE INTO carrier_key(key, id) VALUES (?1, ?2)")?;
+    for k in keys {
+        key_st.execute(params![k, db_id(id)])?;
+    }
+    let parts: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT part) FROM carrier_submit WHERE id = ?1 AND command_status = 0",
+        )?
+        .query_row([db_id(id)], |r| r.get(0))?;
+    let mut new_state = state;
+    if state < FINAL && state != FORWARDED {
+        if p.route.is_none() {
+            // Forwarded without mark_routed: count it on the channel that sent it.
+            let key = p.route_key(&(s.channel.clone(), String::new(), String::new()));
+            let n = p.segments;
+            effects.route(key, [1, 0, 0, 0, 1], [n, 0, 0, 0, n]);
+        }
+        new_state = if parts >= p.segments.max(1) {
+            FORWARDED
+        } else {
+            ROUTED
+        };
+        conn.prepare_cached(
+            "UPDATE message SET state = ?2, routed_channel = COALESCE(routed_channel, ?3),
+                 routed_at = COALESCE(routed_at, ?4) WHERE id = ?1",
+        )?
+        .execute(params![db_id(id), new_state, s.channel, to_ms(s.at)])?;
+        if new_state == FORWARDED {
+            effects.queue.push(QueueEffect::Forwarded(id));
+        }
+    }
+    Ok(OpResult::Forward(ForwardOutcome {
+        state: state_of(new_state),
+        parts_forwarded: u16::try_from(parts).unwrap_or(u16::MAX),
+    }))
+}
+
+pub(super) fn insert_receipt(
+    conn: &Connection,
+    id: MessageId,
+    r: &CarrierReceipt,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO carrier_receipt(id, part, channel, raw_pdu, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        db_id(id),
+        r.part,
+        r.channel,
+        r.raw_pdu,
+        to_ms(r.at)
+    ])?;
+    Ok(())
+}
+
+pub(super) fn finalize(
+    conn: &Connection,
+    id: MessageId,
+    report: &FinalReport,
+    effects: &mut Effects,
+) -> Result<OpResult, StoreError> {
+    let p = placed(conn, id)?;
+    if let FinalSource::Carrier(receipt) = &report.source {
+        insert_receipt(conn, id, receipt)?;
+    }
+    if p.state == FINAL {
+        let old = p
+            .final_state
+            .as_deref()
+            .and_then(FinalState::from_stat)
+            .ok_or_else(|| StoreError::Corrupt(format!("message {id} final without a state")))?;
+        return Ok(OpResult::Finalize(FinalizeOutcome::AlreadyFinal(old)));
+    }
+    conn.prepare_cached(
+        "UPDATE message SET state = 3, final_state = ?2, final_reason = ?3, final_at = ?4,
+             final_generated = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        db_id(id),
+        report.state.as_str(),
+        report.reason,
+        to_ms(report.at),
+        matches!(report.source, FinalSource::GeneratedBySmppd),
+    ])?;
+    // Index of delivered/failed/expired in the 7 statistics counters and the 5 route ones.
+    let col = match final_column(report.state) {
+        "delivered" => 0,
+        "failed" => 1,
+        _ => 2,
+    };
+    let s = p.segments;
+    let (mut msgs, mut segs) = ([0i64; 7], [0i64; 7]);
+    (msgs[3 + col], msgs[6], segs[3 + col], segs[6]) = (1, -1, s, -s);
+    effects.bump((&p.day, &p.account, &p.message_type), msgs, segs);
+    if let Some(r) = &p.route {
+        let (mut msgs, mut segs) = ([0i64; 5], [0i64; 5]);
+        (msgs[1 + col], msgs[4], segs[1 + col], segs[4]) = (1, -1, s, -s);
+        effects.route(p.route_key(r), msgs, segs);
+    }
+    // SMPP 3.4 §5.2.17: bits 1..0 of registered_delivery: 01 = receipt on success or
+    // failure, 10 = receipt on failure only.
+    let owed = match p.registered_delivery & 0x03 {
+        0x01 => true,
+        0x02 => report.state != FinalState::Delivered,
+        _ => false,
+    };
+    if owed {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO receipt_owed(id, account, state, attempts, created_at)
+             VALUES (?1, ?2, ?3, 0, ?4)",
+        )?
+        .execute(params![
+            db_id(id),
+            p.account,
+            RECEIPT_PENDING,
+            to_ms(report.at)
+        ])?;
+    }
+    effects.queue.push(QueueEffect::Closed(id));
+    Ok(OpResult::Finalize(FinalizeOutcome::Finalized {
+        receipt_owed: owed,
+    }))
+}
+
+pub(super) fn receipt_update(
+    conn: &Connection,
+    id: MessageId,
+    sql: &str,
+    at: i64,
+) -> Result<OpResult, StoreError> {
+    let n = conn.prepare_cached(sql)?.execute(params![db_id(id), at])?;
+    if n == 0 {
+        return Err(StoreError::UnknownMessage(id));
+    }
+    Ok(OpResult::Done)
+}

@@ -1,0 +1,141 @@
+//! SMPP 3.4 §7.2 timers on a real connection (short values; the assertions allow slack, as
+//! they check behaviour, not timing).
+
+mod server_support;
+
+use std::time::Duration;
+
+use server_support::*;
+use smppd::pdu::DeliverSm;
+use smppd::server::DeliverError;
+use tokio::io::AsyncWriteExt;
+
+const TIMERS: &str = r#"
+[server]
+listen = ["127.0.0.1:0"]
+session_init_timeout = "300ms"
+enquire_link_interval = "300ms"
+inactivity_timeout = "5s"
+response_timeout = "500ms"
+outbound_window = 2
+[server.auth]
+binds_per_second = 1000.0
+"#;
+
+#[tokio::test]
+async fn a_connection_that_never_binds_is_closed_after_session_init() {
+    let srv = start_with(TIMERS).await;
+    let mut s = connect(srv.addr).await;
+    assert!(closed_within(&mut s, Duration::from_secs(3)).await);
+}
+
+#[tokio::test]
+async fn server_sends_enquire_link_when_idle_and_drops_a_dead_link() {
+    let srv = start_with(TIMERS).await;
+    let mut s = bound(srv.addr, BIND_TRANSCEIVER, "demo", "demo").await;
+    // Answer three enquire_links: the session stays up.
+    for _ in 0..3 {
+        let r = read_pdu(&mut s).await;
+        assert_eq!(r.command_id, ENQUIRE_LINK);
+        assert_eq!(r.status, 0);
+        s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b""))
+            .await
+            .unwrap();
+    }
+    assert_eq!(srv.registry.bind_count("demo"), 1);
+    // Stop answering: after response_timeout the link is declared dead and closed.
+    assert_eq!(read_pdu(&mut s).await.command_id, ENQUIRE_LINK);
+    assert!(closed_within(&mut s, Duration::from_secs(3)).await);
+    assert_eq!(srv.registry.bind_count("demo"), 0);
+}
+
+#[tokio::test]
+async fn a_client_that_sends_nothing_is_unbound_after_inactivity() {
+    let srv = start_with(
+        "[server]\nlisten=[\"127.0.0.1:0\"]\nenquire_link_interval = \"300ms\"\ninactivity_timeout = \"700ms\"\nresponse_timeout = \"5s\"\n",
+    )
+    .await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    assert_eq!(
+        read_pdu(&mut s).await.command_id,
+        ENQUIRE_LINK,
+        "ignored on purpose"
+    );
+    let unbind = read_pdu(&mut s).await;
+    assert_eq!(unbind.command_id, UNBIND);
+    s.write_all(&pdu(UNBIND | RESP, 0, unbind.seq, b""))
+        .await
+        .unwrap();
+    assert!(closed_within(&mut s, Duration::from_secs(3)).await);
+}
+
+#[tokio::test]
+async fn unanswered_deliver_sm_is_handed_back_for_retry_and_the_window_holds_the_rest() {
+    let srv = start_with(TIMERS).await;
+    let mut rx = bound(srv.addr, BIND_RECEIVER, "demo", "demo").await;
+
+    // No answer: after response_timeout the caller gets TimedOut and keeps the message.
+    let reg = srv.registry.clone();
+    let first = tokio::spawn(async move { reg.deliver("demo", Box::<DeliverSm>::default()).await });
+    let d = read_until(&mut rx, DELIVER_SM).await;
+    assert_eq!(first.await.unwrap(), Err(DeliverError::TimedOut));
+
+    // Three at once with outbound_window = 2: two are sent, the third waits (not dropped).
+    let mut waiting = vec![];
+    for _ in 0..3 {
+        let reg = srv.registry.clone();
+        waiting.push(tokio::spawn(async move {
+            reg.deliver("demo", Box::<DeliverSm>::default()).await
+        }));
+    }
+    let a = read_until(&mut rx, DELIVER_SM).await;
+    let b = read_until(&mut rx, DELIVER_SM).await;
+    assert_ne!(a.seq, d.seq);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(150), read_until(&mut rx, DELIVER_SM))
+            .await
+            .is_err(),
+        "the third waits for room in the window"
+    );
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0, a.seq, b"\0"))
+        .await
+        .unwrap();
+    let c = read_until(&mut rx, DELIVER_SM).await;
+    // The client refuses one (temporary error): the caller learns the status.
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0x64, b.seq, b""))
+        .await
+        .unwrap();
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0, c.seq, b"\0"))
+        .await
+        .unwrap();
+    let mut results = vec![];
+    for w in waiting {
+        results.push(w.await.unwrap());
+    }
+    results.sort_by_key(|r| r.is_err());
+    assert_eq!(
+        results,
+        vec![
+            Ok(()),
+            Ok(()),
+            Err(DeliverError::Rejected(
+                smppd::pdu::CommandStatus::ESME_RX_T_APPN
+            ))
+        ]
+    );
+}
+
+/// Reads PDUs, answering enquire_links, until one with `command_id` arrives.
+async fn read_until(s: &mut tokio::net::TcpStream, command_id: u32) -> Raw {
+    loop {
+        let r = read_pdu(s).await;
+        if r.command_id == command_id {
+            return r;
+        }
+        if r.command_id == ENQUIRE_LINK {
+            s.write_all(&pdu(ENQUIRE_LINK | RESP, 0, r.seq, b""))
+                .await
+                .unwrap();
+        }
+    }
+}
