@@ -164,6 +164,16 @@ async fn statistics_reconcile_after_a_mixed_run() {
         1
     );
 
+    // Per channel, carrier and province: the two routed messages, both final.
+    let by_route = v["by_route"].as_array().unwrap();
+    assert_eq!(by_route.len(), 1, "{v}");
+    assert_eq!(by_route[0]["channel"], "sim");
+    assert_eq!(by_route[0]["carrier"], "cmcc");
+    assert_eq!(by_route[0]["province"], "北京");
+    let m = &by_route[0]["messages"];
+    assert_eq!([&m["routed"], &m["delivered"], &m["failed"]], [2, 1, 1]);
+    assert_eq!(by_route[0]["reconciliation"]["holds"], true);
+
     for bad in [
         "/api/v1/stats?from=28/11/2026",
         "/api/v1/stats?from=2026-13-01",

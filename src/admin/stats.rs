@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::error::QueryParams;
 use super::views::check_day;
 use super::{AdminState, ApiError};
-use crate::store::{Counters, DailyStats, StatsQuery};
+use crate::store::{Counters, DailyStats, RouteCounters, RouteStats, StatsQuery};
 
 /// `?account=&from=&to=` with days as `YYYY-MM-DD` (inclusive).
 #[derive(Debug, Deserialize)]
@@ -90,6 +90,36 @@ fn day_json(d: &DailyStats) -> Value {
     })
 }
 
+fn route_counters(c: &RouteCounters) -> Value {
+    json!({
+        "routed": c.routed,
+        "delivered": c.delivered,
+        "failed": c.failed,
+        "expired": c.expired,
+        "pending": c.pending,
+    })
+}
+
+fn route_json(r: &RouteStats) -> Value {
+    let m = &r.messages;
+    json!({
+        "day": r.day,
+        "account": r.account,
+        "channel": r.channel,
+        "carrier": r.carrier,
+        "province": r.province,
+        "messages": route_counters(m),
+        "segments": route_counters(&r.segments),
+        "reconciliation": {
+            "holds": m.reconciles(),
+            "text": format!(
+                "routed {} = delivered {} + failed {} + expired {} + pending {}",
+                m.routed, m.delivered, m.failed, m.expired, m.pending
+            ),
+        },
+    })
+}
+
 /// `GET /stats`.
 pub(crate) async fn statistics(
     State(state): State<AdminState>,
@@ -97,6 +127,7 @@ pub(crate) async fn statistics(
 ) -> Result<Json<Value>, ApiError> {
     let query = p.query()?;
     let rows = state.store.statistics(query.clone()).await?;
+    let routes = state.store.route_statistics(query.clone()).await?;
     let mut messages = Counters::default();
     let mut segments = Counters::default();
     for r in &rows {
@@ -108,6 +139,7 @@ pub(crate) async fn statistics(
         "from": query.from_day,
         "to": query.to_day,
         "days": rows.iter().map(day_json).collect::<Vec<_>>(),
+        "by_route": routes.iter().map(route_json).collect::<Vec<_>>(),
         "totals": { "messages": counters(&messages), "segments": counters(&segments) },
         "reconciliation": reconciliation(&messages),
     })))

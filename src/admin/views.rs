@@ -176,8 +176,14 @@ impl From<&MessageRecord> for MessageView {
                 detail: format!("{} segment(s) from bind {}", m.segments, m.bind),
             },
         )];
-        if let Some((channel, at)) = &r.routed {
-            events.push((*at, event(*at, "routed", format!("to channel {channel}"))));
+        if let Some((route, at)) = &r.routed {
+            let detail = format!(
+                "to channel {} (carrier {}, province {})",
+                route.channel,
+                route.carrier.as_deref().unwrap_or("unknown"),
+                route.province.as_deref().unwrap_or("unknown")
+            );
+            events.push((*at, event(*at, "routed", detail)));
         }
         for s in &r.submits {
             let detail = match (&s.carrier_message_id, s.command_status) {

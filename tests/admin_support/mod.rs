@@ -20,7 +20,7 @@ use smppd::policy::{AccountPolicy, Policy, PolicySettings};
 use smppd::routing::{RouteTable, RoutingConfig};
 use smppd::store::{
     Address, CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FsyncPolicy,
-    MessageStore, NewMessage, Rejection, ResendPayload, SqliteStore, StoreConfig,
+    MessageStore, NewMessage, Rejection, ResendPayload, Route, SqliteStore, StoreConfig,
 };
 use smppd::upstream::ChannelSet;
 
@@ -275,9 +275,12 @@ impl Fixture {
                 .unwrap();
         }
         for (n, carrier_id) in [(1, "C-0001"), (2, "C-0002")] {
-            s.mark_routed(id(10, n), "sim".into(), at(11))
-                .await
-                .unwrap();
+            let route = Route {
+                channel: "sim".into(),
+                carrier: Some("cmcc".into()),
+                province: Some("北京".into()),
+            };
+            s.mark_routed(id(10, n), route, at(11)).await.unwrap();
             s.record_forwarded(
                 id(10, n),
                 CarrierSubmit {
