@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
+    Bench(Box<bench::BenchArgs>),
     /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
     Decode {
         /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Bench(args) => bench::run(*args),
         Command::Decode { hex } => report(codec::decode(&hex)),
         Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
