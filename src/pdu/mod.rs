@@ -23,6 +23,7 @@ mod query;
 mod sm;
 pub mod tlv;
 mod types;
+mod values;
 mod wire;
 
 use bytes::{BufMut, Bytes, BytesMut};

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Field, PduErrorKind};
 use super::tlv::{tlvs, Tlvs};
-use super::types::{COctetString, MessageState, ShortMessage, SmppTime};
+use super::types::{COctetString, ShortMessage, SmppTime};
+use super::values::MessageState;
 use super::wire::{
     c_octet, encode_all, end, finish, int1, len_all, put_short_message, short_message, time, Encode,
 };

@@ -11,7 +11,8 @@ pub use table::{Tlv, TlvTag};
 pub use tlvs::{Sar, Tlvs};
 
 use super::error::PduErrorKind;
-use super::types::{COctetString, MessageState, OctetString};
+use super::types::{COctetString, OctetString};
+use super::values::MessageState;
 use super::wire::{fail, int2, In, PResult};
 
 /// network_error_code (0x0423): 1 octet network type (1 ANSI-136, 2 IS-95, 3 GSM, …) and a

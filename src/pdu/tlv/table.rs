@@ -6,7 +6,8 @@ use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use super::{put_tlv, NetworkErrorCode, TlvValue};
-use crate::pdu::types::{COctetString, MessageState, OctetString};
+use crate::pdu::types::{COctetString, OctetString};
+use crate::pdu::values::MessageState;
 
 macro_rules! tlv_table {
     ( $( $(#[$m:meta])* $variant:ident = $tag:literal, $konst:ident, $name:literal, $ty:ty, min $min:literal; )* ) => {
