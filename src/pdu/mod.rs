@@ -39,10 +39,8 @@ pub use multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
 pub use query::{AlertNotification, CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 pub use sm::{DataSmResp, DeliverSm, DeliverSmResp, SubmitSm, SubmitSmResp};
 pub use tlv::{NetworkErrorCode, Sar, Tlv, TlvTag, Tlvs};
-pub use types::{
-    npi, ton, COctetString, FieldValueError, List, MessageState, OctetString, ShortMessage,
-    SmppTime,
-};
+pub use types::{COctetString, FieldValueError, List, OctetString, ShortMessage, SmppTime};
+pub use values::{npi, ton, MessageState};
 
 /// Octets of the PDU header (SMPP 3.4 §3.2): command_length, command_id, command_status,
 /// sequence_number.
