@@ -196,8 +196,13 @@ pub fn decode_pdu(frame: Bytes) -> Result<Pdu, PduError> {
             frame_len: frame.len(),
         }));
     }
-    let body = frame.slice(HEADER_LEN..);
-    let body = Body::decode(h.command_id, &body).map_err(err)?;
+    // The body is parsed in place: strings become slices of `frame` itself.
+    let body = Body::decode(
+        h.command_id,
+        &frame,
+        frame.get(HEADER_LEN..).unwrap_or_default(),
+    )
+    .map_err(err)?;
     Ok(Pdu {
         sequence_number: h.sequence_number,
         command_status: h.command_status,
