@@ -25,7 +25,11 @@ fn encode(pdu: Pdu, dst: &mut BytesMut) {
 }
 
 /// A bound connection and one batch of encoded submits.
-async fn client(addr: std::net::SocketAddr) -> (TcpStream, BytesMut) {
+async fn client(
+    addr: std::net::SocketAddr,
+    system_id: &str,
+    registered_delivery: u8,
+) -> (TcpStream, BytesMut) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.set_nodelay(true).unwrap();
     let mut buf = BytesMut::new();
@@ -33,7 +37,9 @@ async fn client(addr: std::net::SocketAddr) -> (TcpStream, BytesMut) {
         Pdu::new(
             1,
             Body::BindTransceiver(Bind {
-                system_id: COctetString::try_from("bench").unwrap(),
+                // One account per connection: receipts go to a receiver of the same account,
+                // so each connection gets exactly its own receipts back.
+                system_id: COctetString::try_from(system_id).unwrap(),
                 interface_version: 0x34,
                 ..Bind::default()
             }),
@@ -49,6 +55,7 @@ async fn client(addr: std::net::SocketAddr) -> (TcpStream, BytesMut) {
             source_addr: COctetString::try_from("10690001").unwrap(),
             destination_addr: COctetString::try_from(format!("138{:08}", i).as_str()).unwrap(),
             short_message: ShortMessage::try_from(&b"benchmark message text"[..]).unwrap(),
+            registered_delivery,
             ..SubmitSm::default()
         };
         encode(
@@ -59,8 +66,8 @@ async fn client(addr: std::net::SocketAddr) -> (TcpStream, BytesMut) {
     (s, batch)
 }
 
-/// Writes the batch while reading until `BATCH` responses (PDU headers) have arrived.
-async fn run_batch(s: &mut TcpStream, batch: &[u8]) {
+/// Writes the batch while reading until `expect` PDUs (responses, receipts) have arrived.
+async fn run_batch(s: &mut TcpStream, batch: &[u8], expect: usize) {
     let (mut rd, mut wr) = s.split();
     let write = async {
         wr.write_all(batch).await.unwrap();
@@ -68,7 +75,7 @@ async fn run_batch(s: &mut TcpStream, batch: &[u8]) {
     let read = async {
         let mut buf = BytesMut::with_capacity(1 << 20);
         let mut seen = 0;
-        while seen < BATCH {
+        while seen < expect {
             if rd.read_buf(&mut buf).await.unwrap() == 0 {
                 panic!("simulator closed the connection");
             }
@@ -87,19 +94,26 @@ async fn run_batch(s: &mut TcpStream, batch: &[u8]) {
 }
 
 fn bench_sim(c: &mut Criterion) {
-    // Recording on (the default, what tests use) and off (`record_limit = 0`, for benchmarks).
-    bench_variant(c, "recording", SimConfig::default());
+    // Recording on (the default, what tests use; cleared every iteration so it never fills
+    // up), off (`record_limit = 0`, for benchmarks), and with a receipt per submit.
+    bench_variant(c, "recording", SimConfig::default(), false);
+    let quiet = SimConfig {
+        record_limit: 0,
+        ..SimConfig::default()
+    };
+    bench_variant(c, "not_recording", quiet.clone(), false);
     bench_variant(
         c,
-        "not_recording",
+        "not_recording_with_receipts",
         SimConfig {
-            record_limit: 0,
-            ..SimConfig::default()
+            receipt_delay: Duration::ZERO,
+            ..quiet
         },
+        true,
     );
 }
 
-fn bench_variant(c: &mut Criterion, name: &str, cfg: SimConfig) {
+fn bench_variant(c: &mut Criterion, name: &str, cfg: SimConfig, receipts: bool) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -107,19 +121,25 @@ fn bench_variant(c: &mut Criterion, name: &str, cfg: SimConfig) {
     let (sim, mut clients) = rt.block_on(async {
         let sim = Simulator::start(cfg).await.unwrap();
         let mut clients = Vec::new();
-        for _ in 0..CONNS {
-            clients.push(client(sim.addr()).await);
+        for i in 0..CONNS {
+            let account = format!("bench{i}");
+            clients.push(client(sim.addr(), &account, u8::from(receipts)).await);
         }
         (sim, clients)
     });
+    // A receipt per submit doubles the PDUs to wait for.
+    let expect = if receipts { 2 * BATCH } else { BATCH };
     let mut group = c.benchmark_group("sim");
     group.throughput(Throughput::Elements((CONNS * BATCH) as u64));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     group.bench_function(format!("pipelined_4conn_{name}"), |b| {
         b.iter(|| {
+            sim.record().clear();
             rt.block_on(async {
-                let runs = clients.iter_mut().map(|(s, batch)| run_batch(s, batch));
+                let runs = clients
+                    .iter_mut()
+                    .map(|(s, batch)| run_batch(s, batch, expect));
                 futures::future::join_all(runs).await;
             })
         })

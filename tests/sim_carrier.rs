@@ -243,3 +243,62 @@ fn smppd_sim_command_serves_and_records_to_a_file() {
     assert_eq!(rec.destination_addr, "13800138000");
     assert_eq!(rec.carrier_id, id);
 }
+
+#[tokio::test]
+async fn configured_mo_reaches_bound_receivers() {
+    let sim = Simulator::start(SimConfig {
+        mo: Some(smppd::sim::MoConfig {
+            every: Duration::from_millis(20),
+            source_addr: "13800138000".into(),
+            destination_addr: "1069000101".into(),
+            text: "退订".into(),
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut c = connect(sim.addr()).await;
+    bind(&mut c, "a", "b").await;
+    let pdu = next(&mut c).await;
+    let Body::DeliverSm(d) = pdu.body else {
+        panic!("expected MO, got {pdu:?}");
+    };
+    assert_eq!(d.esm_class & 0x3C, 0, "MO must not look like a receipt");
+    assert_eq!(d.destination_addr.to_string_lossy(), "1069000101");
+    assert_eq!(d.data_coding, 8);
+    assert_eq!(
+        smppd::text::decode(d.data_coding, &d.short_message).unwrap(),
+        "退订"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_receipted_submits_gets_every_response_and_receipt() {
+    let sim = Simulator::start(SimConfig {
+        receipt_delay: Duration::ZERO,
+        record_limit: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut c = connect(sim.addr()).await;
+    bind(&mut c, "burst", "x").await;
+    const N: u32 = 5000;
+    for seq in 0..N {
+        c.feed(submit(seq + 2, "13800138000", "b", 1))
+            .await
+            .unwrap();
+    }
+    SinkExt::<Pdu>::flush(&mut c).await.unwrap();
+    let (mut resps, mut receipts) = (0, 0);
+    while resps + receipts < 2 * N {
+        match next(&mut c).await.body {
+            Body::SubmitSmResp(_) => resps += 1,
+            Body::DeliverSm(_) => receipts += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((resps, receipts), (N, N));
+    sim.shutdown().await;
+}

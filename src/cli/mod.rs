@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
+    Bench(Box<bench::BenchArgs>),
     /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
     Decode {
         /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
@@ -56,6 +59,21 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Explain which rule and channel a message to NUMBER would take.
+    Route {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The destination number, in any form a client may send.
+        number: String,
+        /// The message type (otp, system_notice, business_notice, member_service, marketing,
+        /// other, or an alias).
+        #[arg(long = "type", default_value = "other")]
+        message_type: crate::message::MessageType,
+        /// The submitting account's system_id.
+        #[arg(long, default_value = "")]
+        account: String,
+    },
 }
 
 /// Entry point of the binary.
@@ -66,6 +84,7 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Bench(args) => bench::run(*args),
         Command::Decode { hex } => report(codec::decode(&hex)),
         Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
@@ -75,6 +94,24 @@ pub fn main() -> ExitCode {
         Command::GenPrefixes { from, out } => {
             report(crate::routing::cli::gen_prefixes(&from, &out))
         }
+        Command::Route {
+            config,
+            number,
+            message_type,
+            account,
+        } => report(
+            crate::config::Config::load(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    crate::routing::cli::explain_from_tables(
+                        &c.routing,
+                        &c.upstream,
+                        &account,
+                        &number,
+                        message_type,
+                    )
+                }),
+        ),
     }
 }
 

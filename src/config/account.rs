@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::password::{check_smpp_password, Credential};
 use crate::message::MessageType;
+use crate::policy::AccountPolicy;
 use crate::server::BindType;
 
 /// SMPP 3.4 §4.1.1: `system_id` is a C-Octet String of at most 16 octets, so 15 characters.
@@ -38,17 +39,16 @@ pub struct AccountConfig {
     /// Concurrent binds of all types together.
     #[serde(default = "default_max_binds")]
     pub max_binds: u32,
-    /// The message type of a submit whose `service_type` names none.
-    #[serde(default = "default_message_type")]
-    pub default_message_type: MessageType,
-    /// Registered signatures, e.g. `【示例科技】`.
+    /// The message type of a submit whose `service_type` names none (copied into the
+    /// policy settings; `business_notice` when neither says).
+    #[serde(default)]
+    pub default_message_type: Option<MessageType>,
+    /// Registered signatures, with or without brackets: `【示例科技】` or `示例科技`.
     #[serde(default)]
     pub signatures: Vec<String>,
-    /// Per-account quota and content settings read by the policy layer.
-    // TODO(integrator): replace with `crate::policy::AccountPolicy` once policy lands; until
-    // then the table is carried through unchecked.
+    /// Per-account quota and content settings (`[accounts.policy]`) read by the policy layer.
     #[serde(default)]
-    pub policy: toml::Table,
+    pub policy: AccountPolicy,
 }
 
 fn all_bind_types() -> Vec<BindType> {
@@ -61,10 +61,6 @@ fn all_bind_types() -> Vec<BindType> {
 
 fn default_max_binds() -> u32 {
     4
-}
-
-fn default_message_type() -> MessageType {
-    MessageType::BusinessNotice
 }
 
 /// A validated account, as the server uses it.
@@ -82,10 +78,11 @@ pub struct Account {
     pub max_binds: u32,
     /// The message type of a submit whose `service_type` names none.
     pub default_message_type: MessageType,
-    /// Registered signatures.
+    /// Registered signatures, without brackets (as the policy layer matches them).
     pub signatures: Vec<String>,
-    /// Policy settings (see [`AccountConfig::policy`]).
-    pub policy: toml::Table,
+    /// Quota and content settings, with `signatures` and `default_message_type` filled in
+    /// from the account level: hand it to `policy::Policy::new`.
+    pub policy: AccountPolicy,
 }
 
 impl Account {
@@ -165,8 +162,23 @@ impl AccountConfig {
         if self.max_binds == 0 {
             return Err(("max_binds", "must be at least 1".into()));
         }
-        if let Some(bad) = self.signatures.iter().find(|s| s.trim().is_empty()) {
-            return Err(("signatures", format!("{bad:?} is blank")));
+        let signatures = self
+            .signatures
+            .iter()
+            .map(|s| strip_brackets(s).ok_or(("signatures", format!("{s:?} is blank"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut policy = self.policy.clone();
+        if !signatures.is_empty() {
+            if !policy.signatures.is_empty() {
+                return Err((
+                    "policy.signatures",
+                    "signatures are set at the account level; remove them here".into(),
+                ));
+            }
+            policy.signatures = signatures.clone();
+        }
+        if let Some(t) = self.default_message_type {
+            policy.default_message_type = t;
         }
         Ok(Account {
             system_id: id.clone(),
@@ -174,11 +186,23 @@ impl AccountConfig {
             allowed_ips,
             allowed_bind_types: self.allowed_bind_types.clone(),
             max_binds: self.max_binds,
-            default_message_type: self.default_message_type,
-            signatures: self.signatures.clone(),
-            policy: self.policy.clone(),
+            default_message_type: policy.default_message_type,
+            signatures: policy.signatures.clone(),
+            policy,
         })
     }
+}
+
+/// `【示例科技】`, `[Acme]` or `示例科技` → `示例科技`; `None` when nothing is left.
+fn strip_brackets(s: &str) -> Option<String> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix('【')
+        .and_then(|x| x.strip_suffix('】'))
+        .or_else(|| t.strip_prefix('[').and_then(|x| x.strip_suffix(']')))
+        .unwrap_or(t)
+        .trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// `192.0.2.0/24` or a bare address (a /32 or /128).
@@ -249,5 +273,23 @@ mod tests {
             .unwrap();
         assert!(a.allows_bind_type(BindType::Receiver));
         assert!(!a.allows_bind_type(BindType::Transmitter));
+    }
+
+    #[test]
+    fn signatures_and_message_type_feed_the_policy_settings() {
+        let base = "password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"::/0\"]";
+        let a = account(&format!(
+            "{base}\nsignatures = [\"【示例科技】\", \"[Acme]\", \"plain\"]\ndefault_message_type = \"otp\"\n[policy]\ntps = 7"
+        ))
+        .unwrap();
+        assert_eq!(a.signatures, ["示例科技", "Acme", "plain"]);
+        assert_eq!(a.policy.signatures, a.signatures);
+        assert_eq!(a.policy.default_message_type, MessageType::Otp);
+        assert_eq!(a.policy.tps, 7);
+        let e = account(&format!(
+            "{base}\nsignatures = [\"A\"]\n[policy]\nsignatures = [\"B\"]"
+        ))
+        .unwrap_err();
+        assert_eq!(e.0, "policy.signatures");
     }
 }

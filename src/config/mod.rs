@@ -17,6 +17,7 @@ pub use password::{
     hash_password, hash_password_with, Credential, HashPasswordError, MAX_PASSWORD_LEN,
 };
 
+use crate::policy::PolicySettings;
 use crate::server::ServerSettings;
 
 /// `deploy/smppd.example.toml`, compiled in so `smppd run` works with nothing else installed.
@@ -34,10 +35,10 @@ struct RawConfig {
     server: ServerSettings,
     #[serde(default)]
     accounts: Vec<AccountConfig>,
-    // TODO(integrator): swap each table for its module's settings struct
-    // (`policy::PolicySettings`, `store::StoreSettings`, …) as they land.
     #[serde(default)]
-    policy: toml::Table,
+    policy: PolicySettings,
+    // TODO(integrator): swap each table for its module's settings struct
+    // (`store::…`, `routing::…`, `upstream::ChannelConfig`, `sim::SimConfig`, admin).
     #[serde(default)]
     store: toml::Table,
     #[serde(default)]
@@ -57,8 +58,9 @@ pub struct Config {
     pub server: ServerSettings,
     /// Accounts allowed to bind, unique by system_id.
     pub accounts: Vec<Account>,
-    /// `[policy]`, not yet typed (see the TODO on the raw config).
-    pub policy: toml::Table,
+    /// `[policy]`: lists, frequency limits, opt-out file (per-account settings are in
+    /// [`Account::policy`]).
+    pub policy: PolicySettings,
     /// `[store]`, not yet typed.
     pub store: toml::Table,
     /// `[routing]`, not yet typed.

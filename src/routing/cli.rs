@@ -46,8 +46,11 @@ pub fn explain_route(
     number: &str,
     message_type: MessageType,
 ) -> Result<String, String> {
-    let portability =
-        PortabilityTable::from_config(&config.portability).map_err(|e| e.to_string())?;
+    // Read-only: explaining must not create or append to the gateway's portability file.
+    let portability = match &config.portability.file {
+        Some(path) => PortabilityTable::snapshot(path).map_err(|e| e.to_string())?,
+        None => PortabilityTable::in_memory(),
+    };
     let table = RouteTable::new(config, known_channels)
         .map_err(|e| e.to_string())?
         .with_portability(Arc::new(portability));
@@ -58,4 +61,48 @@ pub fn explain_route(
         message_type,
     };
     Ok(table.explain(&query).to_string())
+}
+
+/// `smppd route` over the loaded config file's raw `[routing]` and `[upstream]` tables (the
+/// config root carries them untyped until it embeds [`RoutingConfig`]).
+///
+/// Channel names are taken from `[[upstream.channels]]` `name`s when that array exists;
+/// otherwise the channels the groups name are assumed to exist and the output says so.
+pub fn explain_from_tables(
+    routing: &toml::Table,
+    upstream: &toml::Table,
+    account: &str,
+    number: &str,
+    message_type: MessageType,
+) -> Result<String, String> {
+    let config: RoutingConfig = toml::Value::Table(routing.clone())
+        .try_into()
+        .map_err(|e| format!("[routing]: {e}"))?;
+    let declared: Option<Vec<String>> =
+        upstream
+            .get("channels")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                    .collect()
+            });
+    let (names, note) = match declared {
+        Some(names) => (names, String::new()),
+        None => {
+            let names = config
+                .groups
+                .values()
+                .flat_map(|g| g.channels.iter().map(|c| c.channel.clone()))
+                .collect();
+            (
+                names,
+                "note: no [[upstream.channels]] in the config; channel names not checked\n"
+                    .to_string(),
+            )
+        }
+    };
+    let known: Vec<&str> = names.iter().map(String::as_str).collect();
+    explain_route(&config, &known, account, number, message_type)
+        .map(|text| format!("{note}{}", text.trim_end()))
 }

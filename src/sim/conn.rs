@@ -28,6 +28,8 @@ pub(crate) enum Out {
     Raw(Bytes),
     /// A `deliver_sm` (receipt or MO) to number and encode.
     Deliver(Box<DeliverSm>),
+    /// Several `deliver_sm`s written together.
+    Delivers(Vec<DeliverSm>),
     /// An `unbind` from the simulator.
     Unbind,
 }
@@ -70,6 +72,8 @@ struct Conn {
     closing: bool,
     /// Whether the record still takes submits (checked once per read batch).
     recording: bool,
+    /// Receipts of the current read batch, handed to the scheduler together.
+    receipts: Vec<PendingDeliver>,
 }
 
 /// Serves one TCP connection until it closes or `cancel` fires.
@@ -92,6 +96,7 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
         codec: SmppCodec::default(),
         closing: false,
         recording: true,
+        receipts: Vec::new(),
     };
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut records = Vec::new();
@@ -131,6 +136,9 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
             }
         }
         c.ctx.record.extend(&mut records);
+        if !c.receipts.is_empty() {
+            let _ = c.ctx.delivers.send(std::mem::take(&mut c.receipts));
+        }
         if !direct.is_empty() {
             let _ = c.out.send(Out::Raw(direct.freeze()));
         }
@@ -281,7 +289,7 @@ impl Conn {
                 .unwrap_or(cfg.message_id_format)
                 .format(raw_id);
             let deliver = wire::receipt(&fields, &receipt_id, delivered, SystemTime::now());
-            let _ = self.ctx.delivers.send(PendingDeliver {
+            self.receipts.push(PendingDeliver {
                 due: Instant::now() + cfg.receipt_delay,
                 system_id: system_id.clone(),
                 deliver: Box::new(deliver),
@@ -335,6 +343,12 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>
                 Some(Out::Deliver(d)) => {
                     seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
                     let _ = codec.encode(wire::deliver_pdu(seq, *d), &mut buf);
+                }
+                Some(Out::Delivers(ds)) => {
+                    for d in ds {
+                        seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                        let _ = codec.encode(wire::deliver_pdu(seq, d), &mut buf);
+                    }
                 }
                 Some(Out::Unbind) => {
                     seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };

@@ -41,7 +41,7 @@ pub(crate) struct Ctx {
     pub(crate) hang: AtomicBool,
     pub(crate) next_id: AtomicU64,
     pub(crate) receivers: Receivers,
-    pub(crate) delivers: mpsc::UnboundedSender<PendingDeliver>,
+    pub(crate) delivers: mpsc::UnboundedSender<Vec<PendingDeliver>>,
     pub(crate) rate: Mutex<conn::RateWindow>,
     pub(crate) connections: Mutex<Vec<(u64, CancellationToken)>>,
     /// Writer queues of bound connections, for simulator-initiated PDUs (unbind).

@@ -81,60 +81,93 @@ impl Receivers {
 
 /// Writes receipts when due; holds them while their account has no receiver or the
 /// simulator hangs, retrying every 50 ms.
-pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<PendingDeliver>) {
+///
+/// Everything is batched: connections hand over one `Vec` per read batch, the scheduler
+/// drains all that is queued before acting, and the due receipts of one account go to one
+/// receiver as a single [`Out::Delivers`], so its writer sends them in one write.
+pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Vec<PendingDeliver>>) {
     // Constant receipt delay: arrival order is due order, a FIFO suffices.
     let mut queue: VecDeque<PendingDeliver> = VecDeque::new();
-    let mut held: VecDeque<PendingDeliver> = VecDeque::new();
-    let far = Duration::from_secs(3600);
+    let mut held: Vec<PendingDeliver> = Vec::new();
     loop {
-        let next_due = queue.front().map(|p| p.due).unwrap_or(Instant::now() + far);
-        let retry_at = if held.is_empty() {
-            Instant::now() + far
-        } else {
-            Instant::now() + Duration::from_millis(50)
-        };
-        tokio::select! {
-            got = rx.recv() => match got {
-                Some(p) => queue.push_back(p),
-                None => return,
-            },
-            _ = tokio::time::sleep_until(next_due.min(retry_at)) => {}
-            _ = ctx.shutdown.cancelled() => return,
+        if queue.is_empty() && held.is_empty() {
+            tokio::select! {
+                got = rx.recv() => match got {
+                    Some(batch) => queue.extend(batch),
+                    None => return,
+                },
+                _ = ctx.shutdown.cancelled() => return,
+            }
+        }
+        while let Ok(batch) = rx.try_recv() {
+            queue.extend(batch);
         }
         let now = Instant::now();
-        let mut due: VecDeque<PendingDeliver> = std::mem::take(&mut held);
+        let mut due = std::mem::take(&mut held);
         while queue.front().is_some_and(|p| p.due <= now) {
-            if let Some(p) = queue.pop_front() {
-                due.push_back(p);
-            }
+            due.extend(queue.pop_front());
         }
-        let hung = ctx.hang.load(Ordering::Relaxed);
-        for p in due {
-            if hung {
-                held.push_back(p);
-                continue;
-            }
-            let PendingDeliver {
-                due,
-                system_id,
-                deliver,
-            } = p;
-            match ctx.receivers.send(&system_id, Out::Deliver(deliver)) {
-                Ok(()) => {
-                    ctx.record
-                        .stats()
-                        .receipts_sent
-                        .fetch_add(1, Ordering::Relaxed);
-                }
-                Err(Out::Deliver(deliver)) => held.push_back(PendingDeliver {
-                    due,
-                    system_id,
-                    deliver,
-                }),
-                Err(Out::Raw(_) | Out::Unbind) => {}
-            }
+        if !due.is_empty() {
+            held = dispatch(&ctx, due);
+        }
+        if queue.front().is_some_and(|p| p.due <= Instant::now()) {
+            continue;
+        }
+        // Sleep until the next receipt is due, a held one should be retried, or more arrive.
+        let mut wake = queue.front().map(|p| p.due);
+        if !held.is_empty() {
+            let retry = Instant::now() + Duration::from_millis(50);
+            wake = Some(wake.map_or(retry, |w| w.min(retry)));
+        }
+        let Some(wake) = wake else { continue };
+        tokio::select! {
+            got = rx.recv() => match got {
+                Some(batch) => queue.extend(batch),
+                None => return,
+            },
+            _ = tokio::time::sleep_until(wake) => {}
+            _ = ctx.shutdown.cancelled() => return,
         }
     }
+}
+
+/// Sends due receipts grouped by account; returns those that must be held.
+fn dispatch(ctx: &Ctx, due: Vec<PendingDeliver>) -> Vec<PendingDeliver> {
+    if ctx.hang.load(Ordering::Relaxed) {
+        return due;
+    }
+    let mut by_account: HashMap<String, Vec<PendingDeliver>> = HashMap::new();
+    for p in due {
+        by_account.entry(p.system_id.clone()).or_default().push(p);
+    }
+    let mut held = Vec::new();
+    for (account, batch) in by_account {
+        let n = batch.len() as u64;
+        let dues: Vec<(Instant, String)> =
+            batch.iter().map(|p| (p.due, p.system_id.clone())).collect();
+        let pdus = batch.into_iter().map(|p| *p.deliver).collect();
+        match ctx.receivers.send(&account, Out::Delivers(pdus)) {
+            Ok(()) => {
+                ctx.record
+                    .stats()
+                    .receipts_sent
+                    .fetch_add(n, Ordering::Relaxed);
+            }
+            Err(Out::Delivers(pdus)) => {
+                held.extend(
+                    dues.into_iter()
+                        .zip(pdus)
+                        .map(|((due, system_id), deliver)| PendingDeliver {
+                            due,
+                            system_id,
+                            deliver: Box::new(deliver),
+                        }),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    held
 }
 
 /// Sends the configured MO to every account with a bound receiver, every `mo.every`.

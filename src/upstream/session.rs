@@ -198,6 +198,10 @@ impl<'a> Connection<'a> {
                         Some(Ok((Ok(pdu), raw))) => (pdu, raw),
                         Some(Ok((Err(e), _))) => {
                             warn!(channel = %self.shared.name, error = %e, "undecodable PDU from carrier");
+                            self.last_read = Instant::now();
+                            if self.on_bad_pdu(conn, &e).await.is_err() {
+                                return End::Closed;
+                            }
                             continue;
                         }
                     };
@@ -302,6 +306,27 @@ impl<'a> Connection<'a> {
             }
         }
         Ok(None)
+    }
+
+    /// A PDU whose body did not decode: answer a request with the status the codec chose
+    /// (SMPP 3.4 §3.3 generic_nack or the matching `_resp`); a garbled response to one of our
+    /// submits leaves its outcome unknown rather than waiting for a timeout.
+    async fn on_bad_pdu(&mut self, conn: &mut Conn, e: &crate::pdu::PduError) -> Result<(), ()> {
+        let is_response = e.command_id.is_some_and(|c| c.is_response());
+        match (is_response, e.sequence_number) {
+            (true, Some(seq)) => {
+                if let Some(pending) = self.window.complete(seq) {
+                    let _ = pending.reply.send(Reply::Lost);
+                    self.shared.release(self.slot);
+                }
+                Ok(())
+            }
+            (false, _) => match e.response() {
+                Some(answer) => conn.send(answer).await.map_err(|_| ()),
+                None => Ok(()),
+            },
+            (true, None) => Ok(()),
+        }
     }
 
     fn complete(&mut self, seq: u32, status: u32, message_id: String, raw: Bytes) {

@@ -31,6 +31,13 @@ def rss_kib(pid):
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid):
+    """utime + stime of the process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bind_pdu(seq, system_id, password):
     body = system_id.encode() + b"\0" + password.encode() + b"\0" + b"\0" + bytes([0x34, 0, 0]) + b"\0"
     return struct.pack(">IIII", 16 + len(body), 0x09, 0, seq) + body
@@ -98,15 +105,19 @@ max_binds = {args.sessions + 10}
         port = int(line.strip().rsplit(":", 1)[1])
         time.sleep(0.5)
         before = rss_kib(proc.pid)
+        cpu_before = cpu_seconds(proc.pid)
         loop = asyncio.new_event_loop()
         conns, results, elapsed = loop.run_until_complete(main_async(args, port, password))
         ok = sum(1 for s in results if s == 0)
+        cpu = cpu_seconds(proc.pid) - cpu_before
         time.sleep(2.0)  # let the server settle with every session idle
         after = rss_kib(proc.pid)
         per = (after - before) * 1024 / max(ok, 1)
         print(f"sessions bound: {ok}/{args.sessions} (statuses other than 0: "
               f"{sorted(set(s for s in results if s != 0))})")
         print(f"binds/s: {ok / elapsed:.0f} ({ok} binds in {elapsed:.2f} s, concurrency {args.concurrency})")
+        print(f"server CPU: {cpu:.2f} s for {ok} binds → {ok / max(cpu, 1e-9):.0f} binds per server CPU-second "
+              f"(the wall-clock rate above is bounded by this single-threaded python client)")
         print(f"server RSS: {before} KiB idle → {after} KiB with {ok} bound sessions")
         print(f"memory per idle bound session: {per:.0f} bytes")
         for _, w in conns:

@@ -1,0 +1,139 @@
+//! data_sm, submit_multi, query_sm, cancel_sm and replace_sm through a real session, and
+//! that query/cancel/replace reach only the bound account's own messages.
+
+mod server_support;
+
+use bytes::Bytes;
+use server_support::*;
+use smppd::pdu::{
+    decode_pdu, Body, CancelSm, CommandStatus, DataSm, DestAddress, List, MessageState, Pdu,
+    QuerySm, ReplaceSm, SubmitMulti, Tlv,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+async fn call(s: &mut TcpStream, seq: u32, body: Body) -> Pdu {
+    s.write_all(&Pdu::new(seq, body).to_bytes()).await.unwrap();
+    let r = read_pdu(s).await;
+    let frame = pdu(r.command_id, r.status, r.seq, &r.body);
+    let p = decode_pdu(Bytes::from(frame)).expect("smppd sent a PDU that decodes");
+    assert_eq!(
+        p.sequence_number, seq,
+        "response echoes the request's sequence_number"
+    );
+    p
+}
+
+async fn submit(s: &mut TcpStream, seq: u32, text: &[u8]) -> String {
+    s.write_all(&submit_pdu(seq, "8613800138000", text))
+        .await
+        .unwrap();
+    let r = read_pdu(s).await;
+    assert_eq!((r.command_id, r.status), (SUBMIT_SM | RESP, 0));
+    r.first_cstr()
+}
+
+fn query(id: &str) -> Body {
+    Body::QuerySm(QuerySm {
+        message_id: id.parse().unwrap(),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn data_sm_and_submit_multi_are_accepted_on_a_transmitter() {
+    let srv = start().await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    let mut d = DataSm {
+        destination_addr: "8613800138000".parse().unwrap(),
+        ..Default::default()
+    };
+    d.tlvs.push(Tlv::MessagePayload(
+        b"payload text".as_slice().try_into().unwrap(),
+    ));
+    let r = call(&mut s, 2, Body::DataSm(Box::new(d))).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROK);
+    let Body::DataSmResp(resp) = r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(resp.message_id.as_str().unwrap().len(), 16);
+
+    let m = SubmitMulti {
+        dest_addresses: List::new(vec![DestAddress::SmeAddress {
+            dest_addr_ton: 1,
+            dest_addr_npi: 1,
+            destination_addr: "8613800138000".parse().unwrap(),
+        }])
+        .unwrap(),
+        short_message: b"multi".as_slice().try_into().unwrap(),
+        ..Default::default()
+    };
+    let r = call(&mut s, 3, Body::SubmitMulti(Box::new(m))).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROK);
+    assert!(matches!(r.body, Body::SubmitMultiResp(_)));
+    let payloads: Vec<Vec<u8>> = srv
+        .gateway
+        .accepted()
+        .into_iter()
+        .map(|(_, m)| m.payload)
+        .collect();
+    assert_eq!(payloads, vec![b"payload text".to_vec(), b"multi".to_vec()]);
+}
+
+#[tokio::test]
+async fn query_cancel_replace_reach_only_the_accounts_own_messages() {
+    let srv = start().await;
+    let mut demo = bound(srv.addr, BIND_TRANSCEIVER, "demo", "demo").await;
+    let mut other = bound(srv.addr, BIND_TRANSMITTER, "other", "other").await;
+    let id = submit(&mut demo, 2, b"mine").await;
+
+    let r = call(&mut demo, 3, query(&id)).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROK);
+    let Body::QuerySmResp(q) = r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        (q.message_id.as_str(), q.message_state),
+        (Some(id.as_str()), MessageState::ENROUTE)
+    );
+
+    // Another account sees the id as if it did not exist.
+    let r = call(&mut other, 4, query(&id)).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_RQUERYFAIL);
+    let cancel = |id: &str| {
+        Body::CancelSm(CancelSm {
+            message_id: id.parse().unwrap(),
+            ..Default::default()
+        })
+    };
+    let r = call(&mut other, 5, cancel(&id)).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_RCANCELFAIL);
+    let replace = Body::ReplaceSm(Box::new(ReplaceSm {
+        message_id: id.parse().unwrap(),
+        short_message: b"hijack".as_slice().try_into().unwrap(),
+        ..Default::default()
+    }));
+    let r = call(&mut other, 6, replace.clone()).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_RREPLACEFAIL);
+
+    // The owner can replace and cancel it.
+    let r = call(&mut demo, 7, replace).await;
+    assert_eq!(
+        (r.command_status, r.body),
+        (CommandStatus::ESME_ROK, Body::ReplaceSmResp)
+    );
+    let r = call(&mut demo, 8, cancel(&id)).await;
+    assert_eq!(
+        (r.command_status, r.body),
+        (CommandStatus::ESME_ROK, Body::CancelSmResp)
+    );
+    let r = call(&mut demo, 9, query(&id)).await;
+    let Body::QuerySmResp(q) = r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(q.message_state, MessageState::DELETED);
+
+    // An id smppd never issued: ESME_RINVMSGID.
+    let r = call(&mut demo, 10, query("not-an-id")).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_RINVMSGID);
+}
