@@ -49,6 +49,28 @@ impl PortabilityTable {
             path: path.to_path_buf(),
             problem: e.to_string(),
         };
+        let table = PortabilityTable::snapshot(path)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        Ok(PortabilityTable {
+            journal: Some(Journal {
+                path: path.to_path_buf(),
+                file: Mutex::new(file),
+            }),
+            ..table
+        })
+    }
+
+    /// Loads the file at `path` (if it exists) into an in-memory table that never writes back:
+    /// for read-only tools such as `smppd route`.
+    pub fn snapshot(path: &Path) -> Result<PortabilityTable, RoutingError> {
+        let io = |e: std::io::Error| RoutingError::Portability {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        };
         let table = PortabilityTable::in_memory();
         match std::fs::read_to_string(path) {
             Ok(text) => {
@@ -62,18 +84,7 @@ impl PortabilityTable {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
-        Ok(PortabilityTable {
-            journal: Some(Journal {
-                path: path.to_path_buf(),
-                file: Mutex::new(file),
-            }),
-            ..table
-        })
+        Ok(table)
     }
 
     /// Opens the file named by the config, or an in-memory table when it names none.
