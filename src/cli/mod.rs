@@ -59,6 +59,24 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Judge TEXT as ACCOUNT would send it: print the verdict, the rule and the matched
+    /// phrase, without sending (exit 0 accepted, 1 rejected, 2 config/account error).
+    CheckText {
+        /// Config file (TOML); without it, the embedded deploy/smppd.example.toml.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The account's system_id.
+        #[arg(long)]
+        account: String,
+        /// The message type as `service_type` would give it (otp, marketing …).
+        #[arg(long = "type")]
+        message_type: Option<crate::message::MessageType>,
+        /// The recipient, to consult the opt-out lists.
+        #[arg(long)]
+        to: Option<String>,
+        /// The text.
+        text: String,
+    },
     /// Explain which rule and channel a message to NUMBER would take.
     Route {
         /// Config file (TOML).
@@ -89,6 +107,19 @@ pub fn main() -> ExitCode {
         Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
         Command::CheckConfig { file } => server_cmds::check_config(&file),
+        Command::CheckText {
+            config,
+            account,
+            message_type,
+            to,
+            text,
+        } => crate::policy::cli::check_text(
+            config.as_deref(),
+            &account,
+            message_type,
+            to.as_deref(),
+            &text,
+        ),
         Command::HashPassword => server_cmds::hash_password(),
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {
