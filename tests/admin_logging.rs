@@ -25,6 +25,9 @@ fn filter_changes_at_run_time_and_bad_input_is_refused() {
     assert!(log.set("nonsense=loud").is_err());
     assert!(log.current().contains("smppd=trace"), "old filter stays");
 
-    assert!(matches!(logging::init(&config), Err(LogError::AlreadySet(_))));
+    assert!(matches!(
+        logging::init(&config),
+        Err(LogError::AlreadySet(_))
+    ));
     assert!(toml::from_str::<LogConfig>("fromat = \"json\"").is_err());
 }
