@@ -109,6 +109,19 @@ fn learned_ports_survive_a_restart_and_route_by_override() {
     );
     assert!(text.contains("route:       channel \"ct-a\""), "{text}");
 
+    // Explaining reads the portability file but never creates or appends to one.
+    let mut elsewhere = config.clone();
+    elsewhere.portability.file = Some(dir.path().join("absent.csv"));
+    explain_route(
+        &elsewhere,
+        &channels,
+        "acme",
+        "13800138000",
+        MessageType::Otp,
+    )
+    .unwrap();
+    assert!(!dir.path().join("absent.csv").exists());
+
     let err =
         explain_route(&config, &["cm-a"], "acme", "13800138000", MessageType::Otp).unwrap_err();
     assert!(err.contains("unknown channel \"ct-a\""), "{err}");
@@ -157,9 +170,20 @@ channels = [{ name = "cm-a" }, { name = "cu-a" }]
 fn smppd_route_command_explains_from_a_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("smppd.toml");
-    let base = include_str!("../deploy/smppd.example.toml");
+    // A config of its own: the example config has routes of its own.
+    let base = r#"
+[[accounts]]
+system_id = "demo"
+password = "demo"
+insecure_plain_password = true
+allowed_ips = ["127.0.0.1"]
+
+[[upstream.channels]]
+name = "cm-a"
+host = "127.0.0.1"
+port = 1
+"#;
     let routing = r#"
-[routing]
 [[routing.rules]]
 name = "otp on mobile"
 carriers = ["cmcc"]
