@@ -17,6 +17,7 @@ pub use password::{
     hash_password, hash_password_with, Credential, HashPasswordError, MAX_PASSWORD_LEN,
 };
 
+use crate::admin::AdminConfig;
 use crate::gateway::GatewaySettings;
 use crate::policy::PolicySettings;
 use crate::routing::{RouteTable, RoutingConfig};
@@ -52,7 +53,7 @@ struct RawConfig {
     #[serde(default)]
     sim: SimSection,
     #[serde(default)]
-    admin: toml::Table,
+    admin: AdminConfig,
 }
 
 /// `[upstream]`: the carrier channels smppd binds to.
@@ -92,8 +93,8 @@ pub struct Config {
     pub upstream: UpstreamSection,
     /// `[sim]`: embedded simulated carriers.
     pub sim: SimSection,
-    /// `[admin]`, not yet typed.
-    pub admin: toml::Table,
+    /// `[admin]`: the operator's HTTP API (off unless `listen` is set).
+    pub admin: AdminConfig,
 }
 
 /// Why a configuration was refused. Every variant names the file.
@@ -205,6 +206,9 @@ impl Config {
             RouteTable::new(&raw.routing, &names)
                 .map_err(|e| invalid("routing".into(), e.to_string()))?;
         }
+        raw.admin
+            .validate()
+            .map_err(|e| invalid("admin".into(), e.to_string()))?;
         Ok(Config {
             server: raw.server,
             accounts,

@@ -145,7 +145,11 @@ impl Shared {
             submit,
             account_extension: self.extension_of(&job.account),
         };
-        let report = match self.channels.send(&channel, msg).await {
+        let sent_at = std::time::Instant::now();
+        let sent = self.channels.send(&channel, msg).await;
+        self.metrics
+            .observe_upstream_submit(&channel, sent_at.elapsed());
+        let report = match sent {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(message_id = %job.id, channel, error = %e, "channel vanished; retrying elsewhere");

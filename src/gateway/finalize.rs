@@ -26,8 +26,13 @@ impl Shared {
             source: FinalSource::GeneratedBySmppd,
         };
         match self.store.finalize(id, report).await {
-            Ok(FinalizeOutcome::Finalized { receipt_owed: true }) => self.receipts.wake(),
-            Ok(_) => {}
+            Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
+                self.metrics.record_final(state);
+                if receipt_owed {
+                    self.receipts.wake();
+                }
+            }
+            Ok(FinalizeOutcome::AlreadyFinal(_)) => {}
             Err(e) => {
                 tracing::error!(message_id = %id, error = %e, "could not finalize; the rescan will retry")
             }

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Account;
 use crate::message::{MessageId, MessageIdAllocator};
+use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::relay::carrier_ids::CarrierIdIndex;
 use crate::relay::ReceiptPump;
@@ -83,6 +84,8 @@ pub(crate) struct Shared {
     /// Messages a channel split into several parts, with the part count (their receipts
     /// are folded into one).
     pub(crate) split_parts: DashMap<MessageId, u16>,
+    /// Counters the message path moves (the rest is read at scrape time).
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl Shared {

@@ -15,8 +15,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin::{AdminState, RegistryControl};
 use crate::config::Config;
 use crate::message::MessageIdAllocator;
+use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::relay::carrier_ids::CarrierIdIndex;
 use crate::relay::{pump, ReceiptPump};
@@ -49,18 +51,28 @@ pub enum StartError {
     /// The client listener could not bind.
     #[error("listen: {0}")]
     Listen(std::io::Error),
+    /// The admin API or metrics could not be set up.
+    #[error("admin: {0}")]
+    Admin(String),
 }
 
 /// A started gateway: its addresses and the handles needed to stop it.
 pub struct Started {
     /// Where clients connect.
     pub client_addrs: Vec<SocketAddr>,
+    /// Where the admin API listens, when configured.
+    pub admin_addr: Option<SocketAddr>,
     /// The pipeline (admin and tests read through it).
     pub pipeline: Pipeline,
     /// Embedded simulated carriers, if the config has any.
     pub sims: Vec<SimHandle>,
     server: Server<Pipeline>,
     listeners: Vec<tokio::net::TcpListener>,
+    admin: Option<(
+        tokio::net::TcpListener,
+        AdminState,
+        Arc<crate::server::SessionRegistry>,
+    )>,
     tasks: TaskTracker,
     tasks_stop: CancellationToken,
 }
@@ -99,6 +111,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     )
     .map_err(|e| StartError::Policy(e.to_string()))?;
 
+    let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Admin(e.to_string()))?);
     let (dispatch_tx, dispatch_rx) = mpsc::channel(cfg.gateway.dispatch_queue.max(1));
     let accounts: HashMap<_, _> = cfg
         .accounts
@@ -122,6 +135,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         cancelled: Default::default(),
         held: Default::default(),
         split_parts: Default::default(),
+        metrics: metrics.clone(),
     });
     let pipeline = Pipeline {
         shared: shared.clone(),
@@ -129,6 +143,35 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     let server = Server::new(&cfg.server, &cfg.accounts, Arc::new(pipeline.clone()));
     let _ = shared.registry.set(server.registry());
     let listeners = server.bind().await.map_err(StartError::Listen)?;
+    let admin = match cfg.admin.listen {
+        Some(addr) => {
+            let token = cfg
+                .admin
+                .resolve_token()
+                .map_err(|e| StartError::Admin(e.to_string()))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| StartError::Admin(format!("{addr}: {e}")))?;
+            let live = shared.clone();
+            let state = AdminState::new(
+                shared.store.clone(),
+                shared.policy.clone(),
+                shared.channels.clone(),
+                shared.routes(),
+                metrics.clone(),
+            )
+            .with_live_routes(move || live.routes())
+            .with_accounts(
+                cfg.accounts
+                    .iter()
+                    .map(|a| (a.system_id.clone(), a.policy.clone())),
+            )
+            .with_token(token);
+            Some((listener, state, server.registry()))
+        }
+        None => None,
+    };
+    let admin_addr = admin.as_ref().and_then(|(l, _, _)| l.local_addr().ok());
     let client_addrs = listeners
         .iter()
         .filter_map(|l| l.local_addr().ok())
@@ -156,10 +199,12 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     });
     Ok(Started {
         client_addrs,
+        admin_addr,
         pipeline,
         sims,
         server,
         listeners,
+        admin,
         tasks,
         tasks_stop,
     })
@@ -168,6 +213,17 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
 impl Started {
     /// Serves clients until `shutdown` is cancelled, then stops everything in order.
     pub async fn serve(self, shutdown: CancellationToken) -> ShutdownReport {
+        if let Some((listener, state, registry)) = self.admin {
+            // Drain (admin) = the server's graceful shutdown while the pipeline keeps going.
+            let control = RegistryControl::new(registry).with_drain(shutdown.clone());
+            let state = state.with_server(Arc::new(control));
+            let stop = self.tasks_stop.clone();
+            self.tasks.spawn(async move {
+                if let Err(e) = crate::admin::serve(listener, state, stop).await {
+                    tracing::error!(error = %e, "admin API stopped");
+                }
+            });
+        }
         let report = self.server.serve(self.listeners, shutdown).await;
         self.tasks_stop.cancel();
         self.tasks.close();

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use crate::message::{MessageId, MessageType};
+use crate::metrics::SubmitResult;
 use crate::pdu::CommandStatus;
 use crate::policy::concat::{ConcatError, ConcatKey, ConcatOutcome};
 use crate::policy::{RejectReason, Submission};
@@ -42,17 +43,23 @@ impl Shared {
         now: SystemTime,
     ) -> Result<MessageId, CommandStatus> {
         let default_type = bind.account.default_message_type;
-        let msg = match read {
-            Ok(m) => m,
+        let result = match read {
+            Ok(msg) => match self.admit(bind, &msg, now).await {
+                Ok(id) => Ok(id),
+                Err(refusal) => Err(self.refuse(bind, Some(&msg), refusal, now).await),
+            },
             Err(e) => {
                 let refusal = Refusal::new(e.status().0, e.reason(), default_type);
-                return Err(self.refuse(bind, None, refusal, now).await);
+                Err(self.refuse(bind, None, refusal, now).await)
             }
         };
-        match self.admit(bind, &msg, now).await {
-            Ok(id) => Ok(id),
-            Err(refusal) => Err(self.refuse(bind, Some(&msg), refusal, now).await),
-        }
+        let counted = if result.is_ok() {
+            SubmitResult::Accepted
+        } else {
+            SubmitResult::Rejected
+        };
+        self.metrics.record_submit(bind.system_id(), counted);
+        result
     }
 
     async fn admit(

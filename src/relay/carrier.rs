@@ -101,6 +101,14 @@ impl Shared {
                 .is_err()
             {
                 tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id dropped: parking full");
+                return;
+            }
+            // The resp may have been recorded between the lookup above and parking: claim
+            // the parked receipt back and handle it now rather than let it expire.
+            if let Some(p) = self.carrier_ids.resolve(&channel, &facts.carrier_id, form) {
+                if let Some(again) = self.carrier_ids.insert(&channel, &facts.carrier_id, p) {
+                    Box::pin(self.relay_receipt(again)).await;
+                }
             }
             return;
         };
@@ -133,6 +141,7 @@ impl Shared {
         };
         match self.store.finalize(part.message_id, report).await {
             Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
+                self.metrics.record_final(decided);
                 self.split_parts.remove(&part.message_id);
                 self.carrier_ids
                     .remove(&incoming.channel, &facts.carrier_id);

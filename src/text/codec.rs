@@ -66,7 +66,7 @@ pub fn encode(text: &str, coding: Coding) -> Result<Vec<u8>, TextError> {
             }
             Ok(out)
         }
-        Coding::Gbk => encode_gbk(text),
+        Coding::Gbk => encode_gbk(text).and_then(|bytes| gbk_round_trips(text, bytes)),
         Coding::Binary => Err(TextError::NotText(coding.data_coding())),
         Coding::Other(dc) => Err(TextError::UnsupportedCoding(dc)),
     }
@@ -183,6 +183,23 @@ fn decode_gbk(bytes: &[u8]) -> Result<String, TextError> {
     }
 }
 
+/// encoding_rs writes some private-use characters (e.g. U+E82B) as GBK bytes that decode to a
+/// different, standard character; such text is not representable in GBK.
+fn gbk_round_trips(text: &str, bytes: Vec<u8>) -> Result<Vec<u8>, TextError> {
+    if decode_gbk(&bytes).as_deref() == Ok(text) {
+        return Ok(bytes);
+    }
+    let mut buf = [0u8; 4];
+    let bad = text.chars().find(|c| {
+        let one: &str = c.encode_utf8(&mut buf);
+        encode_gbk(one).and_then(|b| decode_gbk(&b)).as_deref() != Ok(one)
+    });
+    Err(TextError::Unrepresentable {
+        ch: bad.unwrap_or('\u{FFFD}'),
+        coding: Coding::Gbk,
+    })
+}
+
 fn encode_gbk(text: &str) -> Result<Vec<u8>, TextError> {
     let mut encoder = GBK.new_encoder();
     let mut out = vec![0u8; text.len() * 2 + 8];
@@ -208,5 +225,22 @@ fn encode_gbk(text: &str) -> Result<Vec<u8>, TextError> {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod gbk_tests {
+    use super::*;
+
+    #[test]
+    fn gbk_refuses_private_use_characters_that_do_not_round_trip() {
+        assert!(matches!(
+            encode("\u{E82B}", Coding::Gbk),
+            Err(TextError::Unrepresentable { ch: '\u{E82B}', .. })
+        ));
+        assert_eq!(
+            decode(15, &encode("验证码", Coding::Gbk).unwrap()).unwrap(),
+            "验证码"
+        );
     }
 }
