@@ -206,9 +206,19 @@ impl Config {
             RouteTable::new(&raw.routing, &names)
                 .map_err(|e| invalid("routing".into(), e.to_string()))?;
         }
-        raw.admin
-            .validate()
-            .map_err(|e| invalid("admin".into(), e.to_string()))?;
+        // The token file is read at start (it may only exist on the server); here only the
+        // shape: a wildcard listener without any token is refused.
+        if let Some(addr) = raw.admin.listen {
+            if addr.ip().is_unspecified()
+                && raw.admin.token.is_none()
+                && raw.admin.token_file.is_none()
+            {
+                return Err(invalid(
+                    "admin.listen".into(),
+                    format!("{addr} listens on every interface: set token or token_file"),
+                ));
+            }
+        }
         Ok(Config {
             server: raw.server,
             accounts,
