@@ -101,6 +101,19 @@ impl Shared {
                 .is_err()
             {
                 tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id dropped: parking full");
+                return;
+            }
+            // Dispatch indexes the resp concurrently: if it did so between our lookup and the
+            // park, nobody would ever take the receipt out. Look again (see
+            // CarrierIdIndex::insert for the ordering that makes this sufficient).
+            if self
+                .carrier_ids
+                .resolve(&channel, &facts.carrier_id, form)
+                .is_some()
+            {
+                if let Some(incoming) = self.carrier_ids.unpark(&channel, &facts.carrier_id, form) {
+                    Box::pin(self.relay_receipt(incoming)).await;
+                }
             }
             return;
         };
