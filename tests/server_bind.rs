@@ -150,3 +150,19 @@ async fn answer_enquire_links(mut s: tokio::net::TcpStream) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_connection_retrying_bad_binds_is_closed_after_its_error_budget() {
+    let srv = start_with(
+        "[server]\nlisten=[\"127.0.0.1:0\"]\nerror_budget = 3\n[server.auth]\nfailure_threshold = 1000\nbinds_per_second = 1000.0\n",
+    )
+    .await;
+    let mut s = connect(srv.addr).await;
+    for seq in 1..=4 {
+        s.write_all(&bind_pdu(BIND_TRANSMITTER, seq, "demo", "guess"))
+            .await
+            .unwrap();
+        assert_eq!(read_pdu(&mut s).await.status, 0x0E);
+    }
+    assert!(closed_within(&mut s, Duration::from_secs(2)).await);
+}

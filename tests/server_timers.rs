@@ -16,7 +16,7 @@ listen = ["127.0.0.1:0"]
 session_init_timeout = "300ms"
 enquire_link_interval = "300ms"
 inactivity_timeout = "5s"
-response_timeout = "500ms"
+response_timeout = "1500ms"
 outbound_window = 2
 [server.auth]
 binds_per_second = 1000.0

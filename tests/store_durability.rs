@@ -146,11 +146,11 @@ async fn a_failing_request_does_not_fail_or_skew_its_batch() {
     let store = Arc::new(
         SqliteStore::open(&config(
             dir.path(),
-            FsyncPolicy::Batched { max_delay_ms: 50 },
+            FsyncPolicy::Batched { max_delay_ms: 200 },
         ))
         .unwrap(),
     );
-    // Same batch (50 ms linger): two accepts of one id, one other id, a final for an unknown id.
+    // Same batch (200 ms linger): two accepts of one id, one other id, a final for an unknown id.
     let (a, dup, b, unknown) = tokio::join!(
         store.accept(message(id(1, 1), "acme", "8613800138000", 1)),
         store.accept(message(id(1, 1), "acme", "8613800138000", 1)),

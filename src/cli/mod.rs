@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod codec;
 
 /// smppd: a carrier-facing SMPP 3.4 SMS gateway.
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Load an SMPP server: bind sessions, submit, match receipts, print a JSON summary.
+    Bench(Box<bench::BenchArgs>),
     /// Decode one SMPP PDU given as hex (or `-` for stdin) and print it as JSON.
     Decode {
         /// The PDU octets in hex; spaces, colons and a 0x prefix are ignored.
@@ -56,6 +59,24 @@ enum Command {
         #[arg(long, default_value = "src/routing/data/cn_prefixes.txt")]
         out: PathBuf,
     },
+    /// Judge TEXT as ACCOUNT would send it: print the verdict, the rule and the matched
+    /// phrase, without sending (exit 0 accepted, 1 rejected, 2 config/account error).
+    CheckText {
+        /// Config file (TOML); without it, the embedded deploy/smppd.example.toml.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The account's system_id.
+        #[arg(long)]
+        account: String,
+        /// The message type as `service_type` would give it (otp, marketing …).
+        #[arg(long = "type")]
+        message_type: Option<crate::message::MessageType>,
+        /// The recipient, to consult the opt-out lists.
+        #[arg(long)]
+        to: Option<String>,
+        /// The text.
+        text: String,
+    },
     /// Explain which rule and channel a message to NUMBER would take.
     Route {
         /// Config file (TOML).
@@ -81,10 +102,24 @@ pub fn main() -> ExitCode {
             println!("smppd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        Command::Bench(args) => bench::run(*args),
         Command::Decode { hex } => report(codec::decode(&hex)),
         Command::Encode { json } => report(codec::encode(&json)),
         Command::Run { config } => server_cmds::run(config.as_deref()),
         Command::CheckConfig { file } => server_cmds::check_config(&file),
+        Command::CheckText {
+            config,
+            account,
+            message_type,
+            to,
+            text,
+        } => crate::policy::cli::check_text(
+            config.as_deref(),
+            &account,
+            message_type,
+            to.as_deref(),
+            &text,
+        ),
         Command::HashPassword => server_cmds::hash_password(),
         Command::Sim(args) => crate::sim::cli::run(&args),
         Command::GenPrefixes { from, out } => {

@@ -355,6 +355,8 @@ impl Policy {
             } else {
                 0
             },
+            retention_ms: u64::try_from(settings.frequency.longest_window().as_millis())
+                .unwrap_or(u64::MAX),
         };
         let ticket = self
             .inner

@@ -16,6 +16,7 @@
 //! - [`explain`](explain()): the verdict with rule and matched phrase, for
 //!   `smppd check-text`.
 
+pub mod cli;
 mod clock;
 pub mod concat;
 pub mod content;

@@ -230,9 +230,12 @@ pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut
         }
         if m.is_ascii() {
             out.push(m.to_ascii_lowercase());
-        } else {
-            // Keep one char per source char so the map stays aligned.
+        } else if u32::from(m) < 0x2000 {
+            // Latin/Greek/Cyrillic: one char per source char keeps the map aligned.
             out.push(m.to_lowercase().next().unwrap_or(m));
+        } else {
+            // CJK and symbols have no case; skip the case table lookup.
+            out.push(m);
         }
     }
 }

@@ -57,11 +57,15 @@ impl RegexRules {
         }
         let mut folded = String::with_capacity(text.len());
         fold_light_into(text, &mut folded, None);
+        // `find_iter` runs on the lazy DFA; capture groups (slower) only for a match.
         let hit = self.rules.iter().find_map(|r| {
-            r.regex.captures_iter(&folded).find_map(|c| {
-                let whole = c.get(0)?;
-                let value = c.name("domain").unwrap_or(whole).as_str();
-                (!allowed(value, &r.allow)).then(|| (r, whole.start(), whole.end()))
+            r.regex.find_iter(&folded).find_map(|m| {
+                let value = r
+                    .regex
+                    .captures(m.as_str())
+                    .and_then(|c| c.name("domain"))
+                    .map_or(m.as_str(), |d| d.as_str());
+                (!allowed(value, &r.allow)).then(|| (r, m.start(), m.end()))
             })
         })?;
         let (rule, start, end) = hit;

@@ -96,7 +96,7 @@ impl RegexRule {
     pub fn default_short_links() -> RegexRule {
         RegexRule {
             name: "short_link".to_string(),
-            pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][^\s]*)?".to_string(),
+            pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][!-~]*)?".to_string(),
             allow: Vec::new(),
         }
     }
@@ -208,6 +208,16 @@ impl Default for FrequencySettings {
 }
 
 impl FrequencySettings {
+    /// The longest window of any type (how long per-recipient history is kept).
+    pub fn longest_window(&self) -> Duration {
+        MessageType::ALL
+            .iter()
+            .flat_map(|t| self.for_type(*t))
+            .map(|r| r.per)
+            .max()
+            .unwrap_or_default()
+    }
+
     /// The limits for one message type.
     pub fn for_type(&self, t: MessageType) -> &[RateLimit] {
         match t {

@@ -46,8 +46,11 @@ pub fn explain_route(
     number: &str,
     message_type: MessageType,
 ) -> Result<String, String> {
-    let portability =
-        PortabilityTable::from_config(&config.portability).map_err(|e| e.to_string())?;
+    // Read-only: explaining must not create or append to the gateway's portability file.
+    let portability = match &config.portability.file {
+        Some(path) => PortabilityTable::snapshot(path).map_err(|e| e.to_string())?,
+        None => PortabilityTable::in_memory(),
+    };
     let table = RouteTable::new(config, known_channels)
         .map_err(|e| e.to_string())?
         .with_portability(Arc::new(portability));
@@ -101,5 +104,5 @@ pub fn explain_from_tables(
     };
     let known: Vec<&str> = names.iter().map(String::as_str).collect();
     explain_route(&config, &known, account, number, message_type)
-        .map(|text| format!("{note}{text}"))
+        .map(|text| format!("{note}{}", text.trim_end()))
 }

@@ -22,12 +22,12 @@
 //! one criterion any listed value will do. Rules are tried in order and the first match wins.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::carrier::Carrier;
 use super::error::RoutingError;
-use super::portability::PortabilityConfig;
 use crate::message::MessageType;
 
 /// The routing section: ordered rules, the channel groups they name, portability settings.
@@ -106,4 +106,65 @@ pub struct WeightedChannel {
 
 fn default_weight() -> u32 {
     1
+}
+
+/// Portability settings (the `[routing.portability]` config section).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortabilityConfig {
+    /// The CSV file of ported numbers, read at start and appended to on every change.
+    /// `None` keeps overrides in memory only (they are lost on restart).
+    pub file: Option<PathBuf>,
+    /// The receipt/submit error codes that mean "this number was ported away", keyed by channel
+    /// name or by carrier name (`cmcc` …); a channel's own list wins over its carrier's. Codes
+    /// compare case-insensitively, and numerically when both are numbers (`"006"` = `"6"`).
+    pub ported_error_codes: BTreeMap<String, Vec<String>>,
+}
+
+impl PortabilityConfig {
+    /// Whether `code`, reported by `channel` (an upstream of `carrier`), says the destination
+    /// was ported away.
+    pub fn is_ported_error(&self, channel: &str, carrier: Carrier, code: &str) -> bool {
+        let list = self
+            .ported_error_codes
+            .get(channel)
+            .or_else(|| self.ported_error_codes.get(carrier.host_network().as_str()));
+        list.is_some_and(|codes| codes.iter().any(|c| same_code(c, code)))
+    }
+}
+
+/// Error-code equality as carriers need it: trimmed, case-insensitive, and `006` equals `6`.
+fn same_code(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.eq_ignore_ascii_case(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ported_error_codes_by_channel_then_carrier() {
+        let mut config = PortabilityConfig::default();
+        config
+            .ported_error_codes
+            .insert("cmcc".into(), vec!["MK:0032".into(), "006".into()]);
+        config
+            .ported_error_codes
+            .insert("ct-backup".into(), vec!["E125".into()]);
+        assert!(config.is_ported_error("cm-a", Carrier::Cmcc, "mk:0032"));
+        assert!(config.is_ported_error("cm-a", Carrier::MvnoCmcc, "6"));
+        assert!(!config.is_ported_error("cm-a", Carrier::Cmcc, "7"));
+        assert!(config.is_ported_error("ct-backup", Carrier::Ctcc, " E125 "));
+        assert!(!config.is_ported_error("ct-a", Carrier::Ctcc, "E125"));
+        let parsed: PortabilityConfig = toml::from_str(
+            "file = \"/var/lib/smppd/ported.csv\"\n[ported_error_codes]\ncmcc = [\"MK:0032\"]\n",
+        )
+        .unwrap();
+        assert!(parsed.is_ported_error("x", Carrier::Cmcc, "MK:0032"));
+        assert!(toml::from_str::<PortabilityConfig>("fille = \"x\"").is_err());
+    }
 }

@@ -32,12 +32,12 @@ pub mod prefix_gen;
 pub mod table;
 
 pub use carrier::{Carrier, Province, PROVINCES};
-pub use config::{ChannelGroup, RouteRule, RoutingConfig, WeightedChannel};
+pub use config::{ChannelGroup, PortabilityConfig, RouteRule, RoutingConfig, WeightedChannel};
 pub use error::{RoutingError, ESME_RINVDSTADR};
 pub use explain::Explanation;
 pub use message_type::{resolve_message_type, TypeSource};
 pub use number::{normalize, normalize_with_hint, Number, NumberError, NumberHint};
-pub use portability::{PortabilityConfig, PortabilityTable};
+pub use portability::PortabilityTable;
 pub use prefix::{PrefixInfo, PrefixTable};
 pub use table::{
     AllAvailable, CarrierSource, ChannelHealth, Destination, Route, RouteQuery, RouteTable,

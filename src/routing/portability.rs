@@ -8,52 +8,17 @@
 //! by appending every change to the same file, so learned numbers survive restarts. A removal is
 //! journaled as `number,-`. [`PortabilityTable::compact`] rewrites the file without history.
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use dashmap::DashMap;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 
 use super::carrier::Carrier;
+use super::config::PortabilityConfig;
 use super::error::RoutingError;
 use super::number::{normalize, NumberError};
-
-/// Portability settings (the `[routing.portability]` config section).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PortabilityConfig {
-    /// The CSV file of ported numbers, read at start and appended to on every change.
-    /// `None` keeps overrides in memory only (they are lost on restart).
-    pub file: Option<PathBuf>,
-    /// The receipt/submit error codes that mean "this number was ported away", keyed by channel
-    /// name or by carrier name (`cmcc` …); a channel's own list wins over its carrier's. Codes
-    /// compare case-insensitively, and numerically when both are numbers (`"006"` = `"6"`).
-    pub ported_error_codes: BTreeMap<String, Vec<String>>,
-}
-
-impl PortabilityConfig {
-    /// Whether `code`, reported by `channel` (an upstream of `carrier`), says the destination
-    /// was ported away.
-    pub fn is_ported_error(&self, channel: &str, carrier: Carrier, code: &str) -> bool {
-        let list = self
-            .ported_error_codes
-            .get(channel)
-            .or_else(|| self.ported_error_codes.get(carrier.host_network().as_str()));
-        list.is_some_and(|codes| codes.iter().any(|c| same_code(c, code)))
-    }
-}
-
-/// Error-code equality as carriers need it: trimmed, case-insensitive, and `006` equals `6`.
-fn same_code(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim(), b.trim());
-    match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a.eq_ignore_ascii_case(b),
-    }
-}
 
 /// The live override table.
 #[derive(Debug, Default)]
@@ -84,19 +49,7 @@ impl PortabilityTable {
             path: path.to_path_buf(),
             problem: e.to_string(),
         };
-        let table = PortabilityTable::in_memory();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                table
-                    .apply_csv(&text)
-                    .map_err(|(line, problem)| RoutingError::Portability {
-                        path: path.to_path_buf(),
-                        problem: format!("line {line}: {problem}"),
-                    })?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(e)),
-        }
+        let table = PortabilityTable::snapshot(path)?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -111,6 +64,29 @@ impl PortabilityTable {
         })
     }
 
+    /// Loads the file at `path` (if it exists) into an in-memory table that never writes back:
+    /// for read-only tools such as `smppd route`.
+    pub fn snapshot(path: &Path) -> Result<PortabilityTable, RoutingError> {
+        let io = |e: std::io::Error| RoutingError::Portability {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        };
+        let table = PortabilityTable::in_memory();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                table
+                    .apply_csv(&text)
+                    .map_err(|(line, problem)| RoutingError::Portability {
+                        path: path.to_path_buf(),
+                        problem: format!("line {line}: {problem}"),
+                    })?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        Ok(table)
+    }
+
     /// Opens the file named by the config, or an in-memory table when it names none.
     pub fn from_config(config: &PortabilityConfig) -> Result<PortabilityTable, RoutingError> {
         match &config.file {
@@ -123,31 +99,38 @@ impl PortabilityTable {
     /// header are skipped; carrier `-` removes) without journaling it. Returns the number of
     /// lines applied, or the first bad line and its problem.
     pub fn apply_csv(&self, text: &str) -> Result<usize, (usize, String)> {
-        let mut applied = 0;
-        for (idx, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || (idx == 0 && line.starts_with("number"))
-            {
-                continue;
-            }
-            let (number, carrier) = line
-                .split_once(',')
-                .ok_or_else(|| (idx + 1, "expected number,carrier".to_string()))?;
-            let key = key(number).map_err(|e| (idx + 1, e.to_string()))?;
-            match carrier.trim() {
-                "-" => {
-                    self.map.remove(&key);
-                }
-                c => {
-                    let carrier: Carrier = c
-                        .parse()
-                        .map_err(|e: super::carrier::ParseCarrierError| (idx + 1, e.to_string()))?;
-                    self.map.insert(key, carrier);
-                }
-            }
-            applied += 1;
+        let entries = parse_csv(text)?;
+        for (key, carrier) in &entries {
+            match carrier {
+                Some(c) => self.map.insert(*key, *c),
+                None => self.map.remove(key).map(|(_, c)| c),
+            };
         }
-        Ok(applied)
+        Ok(entries.len())
+    }
+
+    /// Imports a carrier's or aggregator's list of ported numbers at run time (same CSV form as
+    /// the portability file, `-` removes). Every change is journaled like
+    /// [`PortabilityTable::set`], so the import survives restarts. Nothing is applied if any
+    /// line is bad. Returns how many overrides changed.
+    pub fn import_file(&self, path: &Path) -> Result<usize, RoutingError> {
+        let bad = |problem: String| RoutingError::Portability {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let entries =
+            parse_csv(&text).map_err(|(line, problem)| bad(format!("line {line}: {problem}")))?;
+        let mut changed = 0;
+        for (key, carrier) in entries {
+            let number = key.to_string();
+            let did = match carrier {
+                Some(c) => self.set(&number, c)?,
+                None => self.remove(&number)?,
+            };
+            changed += usize::from(did);
+        }
+        Ok(changed)
     }
 
     /// The serving carrier of a ported mainland number (11 national digits), if overridden.
@@ -240,6 +223,32 @@ impl PortabilityTable {
     }
 }
 
+/// One line of a portability CSV: the number's key and its carrier (`None` = remove).
+type Entry = (u64, Option<Carrier>);
+
+/// Parses `number,carrier` lines (`-` = remove) into `(key, Some(carrier) | None)`, or the
+/// first bad line (1-based) and its problem.
+fn parse_csv(text: &str) -> Result<Vec<Entry>, (usize, String)> {
+    let mut entries = Vec::new();
+    for (idx, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || (idx == 0 && line.starts_with("number")) {
+            continue;
+        }
+        let bad = |problem: String| (idx + 1, problem);
+        let (number, carrier) = line
+            .split_once(',')
+            .ok_or_else(|| bad("expected number,carrier".to_string()))?;
+        let key = key(number).map_err(|e| bad(e.to_string()))?;
+        let carrier = match carrier.trim() {
+            "-" => None,
+            c => Some(c.parse::<Carrier>().map_err(|e| bad(e.to_string()))?),
+        };
+        entries.push((key, carrier));
+    }
+    Ok(entries)
+}
+
 /// A mainland mobile number in any accepted form → its integer key.
 fn key(number: &str) -> Result<u64, NumberError> {
     let n = normalize(number)?;
@@ -291,6 +300,43 @@ mod tests {
     }
 
     #[test]
+    fn runtime_import_is_all_or_nothing_and_persisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("ported.csv");
+        let t = PortabilityTable::open(&journal).unwrap();
+        let import = dir.path().join("import.csv");
+        std::fs::write(&import, "13800138000,ctcc\n13900000000,bogus\n").unwrap();
+        let err = t.import_file(&import).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(t.is_empty(), "a bad import applies nothing");
+        std::fs::write(
+            &import,
+            "13800138000,ctcc\n13900000000,cucc\n13700000000,cmcc\n",
+        )
+        .unwrap();
+        assert_eq!(t.import_file(&import).unwrap(), 3);
+        std::fs::write(
+            &import,
+            "13800138000,ctcc\n13900000000,cucc\n13700000000,-\n",
+        )
+        .unwrap();
+        assert_eq!(
+            t.import_file(&import).unwrap(),
+            1,
+            "only the removal changes"
+        );
+        assert_eq!(
+            t.import_file(&import).unwrap(),
+            0,
+            "re-import changes nothing"
+        );
+        drop(t);
+        let t = PortabilityTable::open(&journal).unwrap();
+        assert_eq!(t.get("13900000000"), Some(Carrier::Cucc));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
     fn bad_lines_and_numbers_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.csv");
@@ -322,27 +368,5 @@ mod tests {
         writer.join().unwrap();
         assert_eq!(t.len(), 2000);
         assert_eq!(t.get("13800001999"), Some(Carrier::Ctcc));
-    }
-
-    #[test]
-    fn ported_error_codes_by_channel_then_carrier() {
-        let mut config = PortabilityConfig::default();
-        config
-            .ported_error_codes
-            .insert("cmcc".into(), vec!["MK:0032".into(), "006".into()]);
-        config
-            .ported_error_codes
-            .insert("ct-backup".into(), vec!["E125".into()]);
-        assert!(config.is_ported_error("cm-a", Carrier::Cmcc, "mk:0032"));
-        assert!(config.is_ported_error("cm-a", Carrier::MvnoCmcc, "6"));
-        assert!(!config.is_ported_error("cm-a", Carrier::Cmcc, "7"));
-        assert!(config.is_ported_error("ct-backup", Carrier::Ctcc, " E125 "));
-        assert!(!config.is_ported_error("ct-a", Carrier::Ctcc, "E125"));
-        let parsed: PortabilityConfig = toml::from_str(
-            "file = \"/var/lib/smppd/ported.csv\"\n[ported_error_codes]\ncmcc = [\"MK:0032\"]\n",
-        )
-        .unwrap();
-        assert!(parsed.is_ported_error("x", Carrier::Cmcc, "MK:0032"));
-        assert!(toml::from_str::<PortabilityConfig>("fille = \"x\"").is_err());
     }
 }

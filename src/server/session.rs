@@ -2,6 +2,7 @@
 //! both windows, and writes responses. `select!` over the reader, the completed gateway calls,
 //! the bounded deliver_sm queue, a liveness probe, the timer and two cancel tokens.
 
+mod link;
 mod requests;
 
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use super::gateway::{BindInfo, Gateway};
 use super::registry::{DeliverError, OutboundDeliver, Registration, SessionRegistry};
 use super::settings::ServerSettings;
 use super::state::{admit, Admission, SessionState};
-use super::timers::{TimerEvent, Timers};
+use super::timers::Timers;
 use super::window::{SequenceAllocator, Window};
 use crate::pdu::{Body, CodecError, CommandId, CommandStatus, Pdu, PduError, SmppCodec};
 
@@ -304,27 +305,6 @@ impl<G: Gateway> Session<G> {
         }
     }
 
-    /// A response to one of smppd's requests arrived (or a garbled one, with its status).
-    fn complete(&mut self, seq: u32, status: CommandStatus) {
-        match self.window.complete(seq) {
-            Some(Pending::Deliver(done)) => {
-                let outcome = if status.is_ok() {
-                    Ok(())
-                } else {
-                    Err(DeliverError::Rejected(status))
-                };
-                let _ = done.send(outcome);
-            }
-            Some(Pending::EnquireLink) => {
-                if self.enquire_seq == Some(seq) {
-                    self.enquire_seq = None;
-                }
-            }
-            Some(Pending::Unbind) => self.unbind_acked = true,
-            None => tracing::debug!(seq, "response to no request of ours; ignored"),
-        }
-    }
-
     async fn respond_error(
         &mut self,
         command_id: CommandId,
@@ -351,89 +331,6 @@ impl<G: Gateway> Session<G> {
         self.window.insert(seq, now(), pending);
         self.send(Pdu::new(seq, body)).await?;
         Ok(seq)
-    }
-
-    async fn send_deliver(&mut self, d: OutboundDeliver) -> Result<(), SessionEnd> {
-        self.send_request(Body::DeliverSm(d.pdu), Pending::Deliver(d.done))
-            .await
-            .map(|_| ())
-    }
-
-    async fn send_enquire_link(&mut self) -> Result<(), SessionEnd> {
-        if self.enquire_seq.is_some() || !(self.state.is_bound()) {
-            return Ok(());
-        }
-        let seq = self
-            .send_request(Body::EnquireLink, Pending::EnquireLink)
-            .await?;
-        self.enquire_seq = Some(seq);
-        Ok(())
-    }
-
-    /// SMPP 3.4 §4.2: smppd ends a bound session with unbind and waits for unbind_resp.
-    async fn begin_unbind(&mut self, shutdown: bool) -> Result<(), SessionEnd> {
-        self.draining |= shutdown;
-        if !self.state.is_bound() {
-            return Err(SessionEnd::Unbound);
-        }
-        self.state = SessionState::Unbound;
-        self.send_request(Body::Unbind, Pending::Unbind)
-            .await
-            .map(|_| ())
-    }
-
-    async fn on_timer(&mut self) -> Result<(), SessionEnd> {
-        let t = now();
-        for (seq, pending) in self.window.expire(t) {
-            match pending {
-                // SMPP 3.4 §7.2 response_timer: the caller keeps the message and retries.
-                Pending::Deliver(done) => {
-                    tracing::debug!(seq, "deliver_sm unanswered; handed back for retry");
-                    let _ = done.send(Err(DeliverError::TimedOut));
-                }
-                Pending::EnquireLink => return Err(SessionEnd::Dead),
-                Pending::Unbind => return Err(SessionEnd::Unbound),
-            }
-        }
-        match self.timers.due(t, self.state, self.enquire_seq.is_some()) {
-            Some(TimerEvent::SessionInitExpired) => Err(SessionEnd::SessionInitTimeout),
-            Some(TimerEvent::EnquireLinkDue) => self.send_enquire_link().await,
-            Some(TimerEvent::Inactive) => self.begin_unbind(false).await,
-            None => Ok(()),
-        }
-    }
-
-    /// Ends the session once an unbind exchange is complete and nothing is in flight.
-    async fn close_if_done(&mut self) -> Result<(), SessionEnd> {
-        if !self.inflight.is_empty() {
-            return Ok(());
-        }
-        if let Some(seq) = self.client_unbind.take() {
-            self.send(Pdu::new(seq, Body::UnbindResp)).await?;
-            return Err(SessionEnd::Unbound);
-        }
-        if self.unbind_acked {
-            return Err(SessionEnd::Unbound);
-        }
-        Ok(())
-    }
-
-    /// After the loop: nothing handed to this session is lost silently.
-    fn finish(mut self) {
-        for (_, pending) in self.window.drain() {
-            if let Pending::Deliver(done) = pending {
-                let _ = done.send(Err(DeliverError::SessionClosed));
-            }
-        }
-        self.registration = None;
-        // Gateway calls already started run to completion (their results may be durable);
-        // only their responses can no longer be sent.
-        let inflight = std::mem::take(&mut self.inflight);
-        if !inflight.is_empty() {
-            self.shared.tracker.spawn(async move {
-                inflight.for_each(|_| async {}).await;
-            });
-        }
     }
 }
 

@@ -17,6 +17,7 @@ fn lim(rates: &[RateLimit]) -> Limits<'_> {
         rates,
         daily_cap: None,
         duplicate_window_ms: 0,
+        retention_ms: 86_400_000,
     }
 }
 
@@ -77,6 +78,7 @@ fn duplicate_window_and_rollback() {
         rates: &[],
         daily_cap: None,
         duplicate_window_ms: 30_000,
+        retention_ms: 0,
     };
     let h = content_hash("a", "hello");
     let ticket = t
@@ -107,6 +109,7 @@ fn cross_account_daily_cap_resets_next_day() {
         rates: &[],
         daily_cap: Some(2),
         duplicate_window_ms: 0,
+        retention_ms: 0,
     };
     assert!(t
         .check_and_record(&e("a", N, MessageType::Other, 1, 0, 5), l)
@@ -133,4 +136,48 @@ fn memory_is_bounded() {
             .unwrap();
     }
     assert!(t.len() <= 64, "tracked {}", t.len());
+}
+
+#[test]
+fn pruning_for_one_type_keeps_another_types_history() {
+    let t = FrequencyTracker::new(1000);
+    let day = [rl(2, 86_400)];
+    let minute = [rl(100, 60)];
+    let l = |rates| Limits {
+        rates,
+        daily_cap: None,
+        duplicate_window_ms: 0,
+        retention_ms: 86_400_000,
+    };
+    for i in 0..2 {
+        t.check_and_record(&e("a", N, MessageType::Marketing, i, i * 1000, 0), l(&day))
+            .unwrap();
+    }
+    // Many otp messages later in the day (with a 1-minute window) ...
+    for i in 0..5 {
+        t.check_and_record(
+            &e(
+                "a",
+                N,
+                MessageType::Otp,
+                100 + i,
+                3_600_000 + i * 120_000,
+                0,
+            ),
+            l(&minute),
+        )
+        .unwrap();
+    }
+    // ... do not make the marketing day window forget its two messages.
+    let (r, _) = t
+        .check_and_record(&e("a", N, MessageType::Marketing, 9, 7_200_000, 0), l(&day))
+        .unwrap_err();
+    assert_eq!(r, RejectReason::FrequencyLimit);
+}
+
+#[test]
+fn number_keys_are_exact_for_digits() {
+    assert_ne!(number_key("0123"), number_key("123"));
+    assert_eq!(number_key("13800138000"), 113_800_138_000);
+    assert_ne!(number_key("abc"), number_key("abd"));
 }

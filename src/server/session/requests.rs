@@ -125,9 +125,10 @@ impl<G: Gateway> Session<G> {
                 // An empty body, which the codec omits on error (SMPP 3.4 §4.1.2 practice).
                 let mut pdu = Pdu::new(seq, resp_body(BindResp::default()));
                 pdu.command_status = rejection.command_status();
-                // The connection stays OPEN: the client may retry (within session_init and
-                // the per-address limits) or close.
-                self.send(pdu).await
+                // The connection stays OPEN: the client may retry (within session_init, the
+                // per-address limits and this session's error budget) or close.
+                self.send(pdu).await?;
+                self.charge_error().await
             }
         }
     }
