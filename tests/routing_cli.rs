@@ -109,6 +109,19 @@ fn learned_ports_survive_a_restart_and_route_by_override() {
     );
     assert!(text.contains("route:       channel \"ct-a\""), "{text}");
 
+    // Explaining reads the portability file but never creates or appends to one.
+    let mut elsewhere = config.clone();
+    elsewhere.portability.file = Some(dir.path().join("absent.csv"));
+    explain_route(
+        &elsewhere,
+        &channels,
+        "acme",
+        "13800138000",
+        MessageType::Otp,
+    )
+    .unwrap();
+    assert!(!dir.path().join("absent.csv").exists());
+
     let err =
         explain_route(&config, &["cm-a"], "acme", "13800138000", MessageType::Otp).unwrap_err();
     assert!(err.contains("unknown channel \"ct-a\""), "{err}");

@@ -49,6 +49,14 @@ async fn bind_submit_and_receipt_event() {
     .await;
     let status = ch.status();
     assert_eq!(status.sessions_bound, 2);
+    assert_eq!(status.state, smppd::upstream::ChannelState::Up);
+    assert!(status
+        .session_detail
+        .iter()
+        .all(|s| s.bound && s.in_flight == 0));
+    // The admin API serves this as JSON.
+    let json = serde_json::to_value(&status).unwrap();
+    assert_eq!(json["counters"]["accepted"], 1);
     assert_eq!(status.counters.accepted, 1);
     assert_eq!(status.counters.receipts, 1);
     ch.shutdown().await;

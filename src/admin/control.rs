@@ -64,3 +64,80 @@ where
         self.reload(filter).map_err(|e| e.to_string())
     }
 }
+
+/// [`ServerControl`] over the client server's [`SessionRegistry`](crate::server::SessionRegistry).
+///
+/// Drain: new binds are refused at once; when built with the server's shutdown token
+/// ([`RegistryControl::with_drain`]) the server is also told to stop, which unbinds every
+/// session gracefully (`unbind`, in-flight submits answered) while the pipeline keeps
+/// emptying the queues to carriers. Kick and suspend close sessions without an unbind
+/// (the registry's eviction), so a client may see its last submits unanswered and retry.
+#[derive(Debug, Clone)]
+pub struct RegistryControl {
+    registry: std::sync::Arc<crate::server::SessionRegistry>,
+    drain: Option<tokio_util::sync::CancellationToken>,
+}
+
+impl RegistryControl {
+    /// Control over `registry`; drain only refuses new binds.
+    pub fn new(registry: std::sync::Arc<crate::server::SessionRegistry>) -> RegistryControl {
+        RegistryControl {
+            registry,
+            drain: None,
+        }
+    }
+
+    /// Drain also cancels `server_shutdown` (the token given to `Server::serve`): the
+    /// server unbinds every session gracefully. The composition root must keep the
+    /// pipeline running after the server returns for queues to empty.
+    pub fn with_drain(mut self, server_shutdown: tokio_util::sync::CancellationToken) -> Self {
+        self.drain = Some(server_shutdown);
+        self
+    }
+}
+
+impl ServerControl for RegistryControl {
+    fn binds(&self) -> Vec<BindSummary> {
+        self.registry
+            .binds()
+            .into_iter()
+            .map(|(account, session, t)| BindSummary {
+                account,
+                session,
+                bind_type: t.as_str(),
+            })
+            .collect()
+    }
+
+    fn kick(&self, account: &str, session: u64) -> bool {
+        self.registry.close_session(account, session)
+    }
+
+    fn suspend(&self, account: &str) -> usize {
+        self.registry.suspend(account)
+    }
+
+    fn resume(&self, account: &str) -> bool {
+        self.registry.resume(account)
+    }
+
+    fn is_suspended(&self, account: &str) -> bool {
+        self.registry.is_suspended(account)
+    }
+
+    fn drain(&self) -> usize {
+        self.registry.refuse_new_binds();
+        let live = self.registry.binds().len();
+        match &self.drain {
+            Some(token) => {
+                token.cancel();
+                live
+            }
+            None => 0,
+        }
+    }
+
+    fn is_draining(&self) -> bool {
+        self.registry.refuses_new_binds()
+    }
+}

@@ -33,7 +33,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use config::AdminConfig;
-pub use control::{BindSummary, LogControl, ServerControl};
+pub use control::{BindSummary, LogControl, RegistryControl, ServerControl};
 pub use error::ApiError;
 
 use crate::metrics::Metrics;

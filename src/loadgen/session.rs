@@ -6,7 +6,7 @@
 //! a burst of new submits in one syscall, and the task never blocks a write while the server
 //! waits for us to read (which would deadlock two full socket buffers).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ use super::receipt::{self, Delivered};
 use super::recipients::Recipients;
 use super::stats::Shared;
 use super::texts::PreparedMessage;
-use super::tracker::{id_key, latency_histogram, ReceiptMatch};
+use super::tracker::{id_key, latency_histogram, IntMap, ReceiptMatch};
 use crate::pdu::{
     Body, COctetString, CodecError, CommandStatus, DeliverSmResp, Pdu, PduError, SmppCodec,
     SubmitSm,
@@ -81,7 +81,7 @@ pub(crate) struct Connection {
     writer: OwnedWriteHalf,
     out: BytesMut,
     /// Outstanding submit_sm: sequence_number → when it was queued.
-    inflight: HashMap<u32, Instant>,
+    inflight: IntMap<u32, Instant>,
     next_seq: u32,
     /// The message being submitted: pool index, next segment, destination.
     current: Option<(usize, usize, COctetString<21>)>,
@@ -97,7 +97,7 @@ impl Connection {
             reader,
             writer,
             out: BytesMut::with_capacity(64 * 1024),
-            inflight: HashMap::new(),
+            inflight: IntMap::default(),
             next_seq: 2,
             current: None,
             exhausted: !role.submits(),

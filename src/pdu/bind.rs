@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{Field, PduErrorKind};
 use super::tlv::{tlvs, Tlvs};
 use super::types::COctetString;
-use super::wire::{c_octet, encode_all, end, finish, int1, len_all, Encode};
+use super::wire::{c_octet, encode_all, end, finish, int1, len_all, Encode, In};
 
 /// The body shared by the three bind requests (SMPP 3.4 §4.1.1).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,9 +50,9 @@ impl fmt::Debug for Bind {
 }
 
 impl Bind {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let i = &b[..];
+            let i = body;
             let (i, system_id) = c_octet(b, Field::SystemId, i)?;
             let (i, password) = c_octet(b, Field::Password, i)?;
             let (i, system_type) = c_octet(b, Field::SystemType, i)?;
@@ -103,12 +103,12 @@ pub struct BindResp {
 }
 
 impl BindResp {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
-        if b.is_empty() {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
+        if body.is_empty() {
             return Ok(BindResp::default());
         }
         finish((|| {
-            let (i, system_id) = c_octet(b, Field::SystemId, &b[..])?;
+            let (i, system_id) = c_octet(b, Field::SystemId, body)?;
             let (_, tlvs) = tlvs(b, i)?;
             Ok(BindResp { system_id, tlvs })
         })())
@@ -144,9 +144,9 @@ impl fmt::Debug for Outbind {
 }
 
 impl Outbind {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let (i, system_id) = c_octet(b, Field::SystemId, &b[..])?;
+            let (i, system_id) = c_octet(b, Field::SystemId, body)?;
             let (i, password) = c_octet(b, Field::Password, i)?;
             end(i)?;
             Ok(Outbind {

@@ -11,7 +11,7 @@ use super::error::PduErrorKind;
 use super::multi::{SubmitMulti, SubmitMultiResp};
 use super::query::{AlertNotification, CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 use super::sm::{DataSmResp, DeliverSm, DeliverSmResp, SubmitSm, SubmitSmResp};
-use super::wire::Encode;
+use super::wire::{Encode, In};
 
 /// The body of a PDU. The variant decides the command_id; bodies that are large or rare are
 /// boxed so that a `Pdu` stays small when it moves through channels.
@@ -120,42 +120,51 @@ impl Body {
     }
 
     /// Decodes the body octets of a PDU with this command_id.
-    pub(crate) fn decode(id: CommandId, b: &Bytes) -> Result<Body, PduErrorKind> {
-        let header_only = |body: Body| {
-            if b.is_empty() {
-                Ok(body)
+    /// `body` is the part of `frame` after the header; strings are sliced out of `frame`.
+    pub(crate) fn decode(id: CommandId, b: &Bytes, body: In<'_>) -> Result<Body, PduErrorKind> {
+        let header_only = |empty: Body| {
+            if body.is_empty() {
+                Ok(empty)
             } else {
-                Err(PduErrorKind::TrailingBytes(b.len()))
+                Err(PduErrorKind::TrailingBytes(body.len()))
             }
         };
         Ok(match id {
-            CommandId::BIND_TRANSMITTER => Body::BindTransmitter(Bind::decode(b)?),
-            CommandId::BIND_RECEIVER => Body::BindReceiver(Bind::decode(b)?),
-            CommandId::BIND_TRANSCEIVER => Body::BindTransceiver(Bind::decode(b)?),
-            CommandId::BIND_TRANSMITTER_RESP => Body::BindTransmitterResp(BindResp::decode(b)?),
-            CommandId::BIND_RECEIVER_RESP => Body::BindReceiverResp(BindResp::decode(b)?),
-            CommandId::BIND_TRANSCEIVER_RESP => Body::BindTransceiverResp(BindResp::decode(b)?),
-            CommandId::OUTBIND => Body::Outbind(Outbind::decode(b)?),
+            CommandId::BIND_TRANSMITTER => Body::BindTransmitter(Bind::decode(b, body)?),
+            CommandId::BIND_RECEIVER => Body::BindReceiver(Bind::decode(b, body)?),
+            CommandId::BIND_TRANSCEIVER => Body::BindTransceiver(Bind::decode(b, body)?),
+            CommandId::BIND_TRANSMITTER_RESP => {
+                Body::BindTransmitterResp(BindResp::decode(b, body)?)
+            }
+            CommandId::BIND_RECEIVER_RESP => Body::BindReceiverResp(BindResp::decode(b, body)?),
+            CommandId::BIND_TRANSCEIVER_RESP => {
+                Body::BindTransceiverResp(BindResp::decode(b, body)?)
+            }
+            CommandId::OUTBIND => Body::Outbind(Outbind::decode(b, body)?),
             CommandId::UNBIND => header_only(Body::Unbind)?,
             CommandId::UNBIND_RESP => header_only(Body::UnbindResp)?,
             CommandId::GENERIC_NACK => header_only(Body::GenericNack)?,
-            CommandId::SUBMIT_SM => Body::SubmitSm(Box::new(SubmitSm::decode(b)?)),
-            CommandId::SUBMIT_SM_RESP => Body::SubmitSmResp(SubmitSmResp::decode(b)?),
-            CommandId::SUBMIT_MULTI => Body::SubmitMulti(Box::new(SubmitMulti::decode(b)?)),
-            CommandId::SUBMIT_MULTI_RESP => Body::SubmitMultiResp(SubmitMultiResp::decode(b)?),
-            CommandId::DELIVER_SM => Body::DeliverSm(Box::new(DeliverSm::decode(b)?)),
-            CommandId::DELIVER_SM_RESP => Body::DeliverSmResp(DeliverSmResp::decode(b)?),
-            CommandId::DATA_SM => Body::DataSm(Box::new(DataSm::decode(b)?)),
-            CommandId::DATA_SM_RESP => Body::DataSmResp(DataSmResp::decode(b)?),
-            CommandId::QUERY_SM => Body::QuerySm(QuerySm::decode(b)?),
-            CommandId::QUERY_SM_RESP => Body::QuerySmResp(QuerySmResp::decode(b)?),
-            CommandId::CANCEL_SM => Body::CancelSm(CancelSm::decode(b)?),
+            CommandId::SUBMIT_SM => Body::SubmitSm(Box::new(SubmitSm::decode(b, body)?)),
+            CommandId::SUBMIT_SM_RESP => Body::SubmitSmResp(SubmitSmResp::decode(b, body)?),
+            CommandId::SUBMIT_MULTI => Body::SubmitMulti(Box::new(SubmitMulti::decode(b, body)?)),
+            CommandId::SUBMIT_MULTI_RESP => {
+                Body::SubmitMultiResp(SubmitMultiResp::decode(b, body)?)
+            }
+            CommandId::DELIVER_SM => Body::DeliverSm(Box::new(DeliverSm::decode(b, body)?)),
+            CommandId::DELIVER_SM_RESP => Body::DeliverSmResp(DeliverSmResp::decode(b, body)?),
+            CommandId::DATA_SM => Body::DataSm(Box::new(DataSm::decode(b, body)?)),
+            CommandId::DATA_SM_RESP => Body::DataSmResp(DataSmResp::decode(b, body)?),
+            CommandId::QUERY_SM => Body::QuerySm(QuerySm::decode(b, body)?),
+            CommandId::QUERY_SM_RESP => Body::QuerySmResp(QuerySmResp::decode(b, body)?),
+            CommandId::CANCEL_SM => Body::CancelSm(CancelSm::decode(b, body)?),
             CommandId::CANCEL_SM_RESP => header_only(Body::CancelSmResp)?,
-            CommandId::REPLACE_SM => Body::ReplaceSm(Box::new(ReplaceSm::decode(b)?)),
+            CommandId::REPLACE_SM => Body::ReplaceSm(Box::new(ReplaceSm::decode(b, body)?)),
             CommandId::REPLACE_SM_RESP => header_only(Body::ReplaceSmResp)?,
             CommandId::ENQUIRE_LINK => header_only(Body::EnquireLink)?,
             CommandId::ENQUIRE_LINK_RESP => header_only(Body::EnquireLinkResp)?,
-            CommandId::ALERT_NOTIFICATION => Body::AlertNotification(AlertNotification::decode(b)?),
+            CommandId::ALERT_NOTIFICATION => {
+                Body::AlertNotification(AlertNotification::decode(b, body)?)
+            }
             _ => return Err(PduErrorKind::UnknownCommandId),
         })
     }

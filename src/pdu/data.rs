@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{Field, PduErrorKind};
 use super::tlv::{tlvs, Tlvs};
 use super::types::COctetString;
-use super::wire::{c_octet, encode_all, finish, int1, len_all, Encode};
+use super::wire::{c_octet, encode_all, finish, int1, len_all, Encode, In};
 
 /// data_sm (SMPP 3.4 §4.7.1). Addresses are C(65) here, unlike submit_sm's C(21).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,9 +38,9 @@ pub struct DataSm {
 }
 
 impl DataSm {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let i = &b[..];
+            let i = body;
             let (i, service_type) = c_octet(b, Field::ServiceType, i)?;
             let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;

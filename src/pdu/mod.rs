@@ -23,6 +23,7 @@ mod query;
 mod sm;
 pub mod tlv;
 mod types;
+mod values;
 mod wire;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -38,10 +39,8 @@ pub use multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
 pub use query::{AlertNotification, CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 pub use sm::{DataSmResp, DeliverSm, DeliverSmResp, SubmitSm, SubmitSmResp};
 pub use tlv::{NetworkErrorCode, Sar, Tlv, TlvTag, Tlvs};
-pub use types::{
-    npi, ton, COctetString, FieldValueError, List, MessageState, OctetString, ShortMessage,
-    SmppTime,
-};
+pub use types::{COctetString, FieldValueError, List, OctetString, ShortMessage, SmppTime};
+pub use values::{npi, ton, MessageState};
 
 /// Octets of the PDU header (SMPP 3.4 §3.2): command_length, command_id, command_status,
 /// sequence_number.
@@ -197,8 +196,13 @@ pub fn decode_pdu(frame: Bytes) -> Result<Pdu, PduError> {
             frame_len: frame.len(),
         }));
     }
-    let body = frame.slice(HEADER_LEN..);
-    let body = Body::decode(h.command_id, &body).map_err(err)?;
+    // The body is parsed in place: strings become slices of `frame` itself.
+    let body = Body::decode(
+        h.command_id,
+        &frame,
+        frame.get(HEADER_LEN..).unwrap_or_default(),
+    )
+    .map_err(err)?;
     Ok(Pdu {
         sequence_number: h.sequence_number,
         command_status: h.command_status,

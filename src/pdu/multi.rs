@@ -118,9 +118,9 @@ pub struct SubmitMulti {
 }
 
 impl SubmitMulti {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let i = &b[..];
+            let i = body;
             let (i, service_type) = c_octet(b, Field::ServiceType, i)?;
             let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
@@ -237,12 +237,12 @@ pub struct SubmitMultiResp {
 }
 
 impl SubmitMultiResp {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
-        if b.is_empty() {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
+        if body.is_empty() {
             return Ok(SubmitMultiResp::default());
         }
         finish((|| {
-            let (i, message_id) = c_octet(b, Field::MessageId, &b[..])?;
+            let (i, message_id) = c_octet(b, Field::MessageId, body)?;
             let (mut i, n) = int1(Field::NoUnsuccess, i)?;
             let mut list = Vec::with_capacity(usize::from(n).min(i.len() / 7));
             for _ in 0..n {

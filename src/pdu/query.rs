@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Field, PduErrorKind};
 use super::tlv::{tlvs, Tlvs};
-use super::types::{COctetString, MessageState, ShortMessage, SmppTime};
+use super::types::{COctetString, ShortMessage, SmppTime};
+use super::values::MessageState;
 use super::wire::{
-    c_octet, encode_all, end, finish, int1, len_all, put_short_message, short_message, time, Encode,
+    c_octet, encode_all, end, finish, int1, len_all, put_short_message, short_message, time,
+    Encode, In,
 };
 
 /// query_sm (SMPP 3.4 §4.8.1): asks for the state of a submitted message.
@@ -25,9 +27,9 @@ pub struct QuerySm {
 }
 
 impl QuerySm {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let (i, message_id) = c_octet(b, Field::MessageId, &b[..])?;
+            let (i, message_id) = c_octet(b, Field::MessageId, body)?;
             let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
             let (i, source_addr) = c_octet(b, Field::SourceAddr, i)?;
@@ -71,12 +73,12 @@ pub struct QuerySmResp {
 }
 
 impl QuerySmResp {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
-        if b.is_empty() {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
+        if body.is_empty() {
             return Ok(QuerySmResp::default());
         }
         finish((|| {
-            let (i, message_id) = c_octet(b, Field::MessageId, &b[..])?;
+            let (i, message_id) = c_octet(b, Field::MessageId, body)?;
             let (i, final_date) = time(b, Field::FinalDate, i)?;
             let (i, state) = int1(Field::MessageState, i)?;
             let (i, error_code) = int1(Field::ErrorCode, i)?;
@@ -124,9 +126,9 @@ pub struct CancelSm {
 }
 
 impl CancelSm {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let (i, service_type) = c_octet(b, Field::ServiceType, &b[..])?;
+            let (i, service_type) = c_octet(b, Field::ServiceType, body)?;
             let (i, message_id) = c_octet(b, Field::MessageId, i)?;
             let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
@@ -195,9 +197,9 @@ pub struct ReplaceSm {
 }
 
 impl ReplaceSm {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let (i, message_id) = c_octet(b, Field::MessageId, &b[..])?;
+            let (i, message_id) = c_octet(b, Field::MessageId, body)?;
             let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
             let (i, source_addr) = c_octet(b, Field::SourceAddr, i)?;
@@ -268,9 +270,9 @@ pub struct AlertNotification {
 }
 
 impl AlertNotification {
-    pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+    pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
         finish((|| {
-            let (i, source_addr_ton) = int1(Field::SourceAddrTon, &b[..])?;
+            let (i, source_addr_ton) = int1(Field::SourceAddrTon, body)?;
             let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
             let (i, source_addr) = c_octet(b, Field::SourceAddr, i)?;
             let (i, esme_addr_ton) = int1(Field::EsmeAddrTon, i)?;

@@ -8,7 +8,7 @@ use super::error::{Field, PduErrorKind};
 use super::tlv::{tlvs, Tlvs};
 use super::types::{COctetString, ShortMessage, SmppTime};
 use super::wire::{
-    c_octet, encode_all, finish, int1, len_all, put_short_message, short_message, time, Encode,
+    c_octet, encode_all, finish, int1, len_all, put_short_message, short_message, time, Encode, In,
 };
 
 macro_rules! short_message_pdu {
@@ -57,9 +57,9 @@ macro_rules! short_message_pdu {
         }
 
         impl $name {
-            pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+            pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
                 finish((|| {
-                    let i = &b[..];
+                    let i = body;
                     let (i, service_type) = c_octet(b, Field::ServiceType, i)?;
                     let (i, source_addr_ton) = int1(Field::SourceAddrTon, i)?;
                     let (i, source_addr_npi) = int1(Field::SourceAddrNpi, i)?;
@@ -152,13 +152,13 @@ macro_rules! message_id_resp {
         }
 
         impl $name {
-            pub(crate) fn decode(b: &Bytes) -> Result<Self, PduErrorKind> {
+            pub(crate) fn decode(b: &Bytes, body: In<'_>) -> Result<Self, PduErrorKind> {
                 // SMPP 3.4 §4.4.2: the body is omitted when command_status is non-zero.
-                if b.is_empty() {
+                if body.is_empty() {
                     return Ok($name::default());
                 }
                 finish((|| {
-                    let (i, message_id) = c_octet(b, Field::MessageId, &b[..])?;
+                    let (i, message_id) = c_octet(b, Field::MessageId, body)?;
                     let (_, tlvs) = tlvs(b, i)?;
                     Ok($name { message_id, tlvs })
                 })())

@@ -60,6 +60,9 @@ pub enum BindRejection {
     /// Authentication could not finish within response_timeout (verifications queued up).
     #[error("authentication overloaded")]
     Overloaded,
+    /// The account is suspended, or the gateway drains, by the admin API.
+    #[error("account suspended or gateway draining")]
+    Suspended,
 }
 
 impl BindRejection {
@@ -69,9 +72,9 @@ impl BindRejection {
             BindRejection::UnknownSystemId
             | BindRejection::WrongPassword
             | BindRejection::AddressNotAllowed => CommandStatus::ESME_RINVPASWD,
-            BindRejection::BindTypeNotAllowed | BindRejection::LockedOut => {
-                CommandStatus::ESME_RBINDFAIL
-            }
+            BindRejection::BindTypeNotAllowed
+            | BindRejection::LockedOut
+            | BindRejection::Suspended => CommandStatus::ESME_RBINDFAIL,
             BindRejection::RateLimited | BindRejection::Overloaded => {
                 CommandStatus::ESME_RTHROTTLED
             }
@@ -90,6 +93,7 @@ impl BindRejection {
             BindRejection::RateLimited => "rate_limited",
             BindRejection::TooManyBinds => "too_many_binds",
             BindRejection::Overloaded => "overloaded",
+            BindRejection::Suspended => "suspended",
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Live sessions by account: enforces `max_binds` (evicting sessions that turn out to be dead)
 //! and routes deliver_sm (receipts, MO) to one of the account's receiver binds.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
@@ -77,6 +77,10 @@ pub struct SessionRegistry {
     accounts: DashMap<String, AccountSessions>,
     next_session: AtomicU64,
     round_robin: AtomicUsize,
+    /// Accounts whose binds are refused (admin API suspend).
+    suspended: DashSet<String>,
+    /// Every bind refused (admin API drain).
+    refusing: AtomicBool,
 }
 
 /// Keeps a session counted against its account's `max_binds`; dropping it (session end)
@@ -129,7 +133,7 @@ impl SessionRegistry {
         probe_timeout: Duration,
     ) -> Result<Registration, BindRejection> {
         let max = usize::try_from(max_binds).unwrap_or(usize::MAX);
-        if let Some(r) = self.try_add(system_id, max, &handle) {
+        if let Some(r) = self.try_add(system_id, max, &handle)? {
             return Ok(r);
         }
         let existing: Vec<SessionHandle> = self
@@ -170,7 +174,7 @@ impl SessionRegistry {
             }
         }
         if evicted > 0 {
-            if let Some(r) = self.try_add(system_id, max, &handle) {
+            if let Some(r) = self.try_add(system_id, max, &handle)? {
                 return Ok(r);
             }
         }
@@ -182,17 +186,92 @@ impl SessionRegistry {
         system_id: &str,
         max: usize,
         handle: &SessionHandle,
-    ) -> Option<Registration> {
+    ) -> Result<Option<Registration>, BindRejection> {
         let mut entry = self.accounts.entry(system_id.to_string()).or_default();
+        // Checked under the account's entry lock, which `suspend` also takes after marking
+        // the account: a bind racing a suspension is either refused here or cancelled there.
+        if self.refusing.load(Ordering::Acquire) || self.suspended.contains(system_id) {
+            return Err(BindRejection::Suspended);
+        }
         if entry.sessions.len() >= max {
-            return None;
+            return Ok(None);
         }
         entry.sessions.push(handle.clone());
-        Some(Registration {
+        Ok(Some(Registration {
             registry: Arc::clone(self),
             system_id: system_id.to_string(),
             id: handle.id,
+        }))
+    }
+
+    /// Every live bind: (system_id, session id, bind type), for the admin API and metrics.
+    pub fn binds(&self) -> Vec<(String, u64, BindType)> {
+        let mut out: Vec<(String, u64, BindType)> = self
+            .accounts
+            .iter()
+            .flat_map(|a| {
+                let id = a.key().clone();
+                a.sessions
+                    .iter()
+                    .filter(|s| !s.cancel.is_cancelled())
+                    .map(|s| (id.clone(), s.id, s.bind_type))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        out
+    }
+
+    /// Closes one session (admin kick): its connection is dropped without an unbind, as for
+    /// an evicted dead session. `false` when no such live session exists.
+    pub fn close_session(&self, system_id: &str, id: u64) -> bool {
+        let Some(a) = self.accounts.get(system_id) else {
+            return false;
+        };
+        match a
+            .sessions
+            .iter()
+            .find(|s| s.id == id && !s.cancel.is_cancelled())
+        {
+            Some(s) => {
+                s.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Refuses new binds of `system_id` (`ESME_RBINDFAIL`) and closes its live sessions;
+    /// returns how many were closed.
+    pub fn suspend(&self, system_id: &str) -> usize {
+        self.suspended.insert(system_id.to_string());
+        self.accounts.get_mut(system_id).map_or(0, |a| {
+            a.sessions
+                .iter()
+                .filter(|s| !s.cancel.is_cancelled())
+                .map(|s| s.cancel.cancel())
+                .count()
         })
+    }
+
+    /// Accepts binds of `system_id` again; `false` if it was not suspended.
+    pub fn resume(&self, system_id: &str) -> bool {
+        self.suspended.remove(system_id).is_some()
+    }
+
+    /// Whether `system_id` is suspended.
+    pub fn is_suspended(&self, system_id: &str) -> bool {
+        self.suspended.contains(system_id)
+    }
+
+    /// Refuses every new bind from now on (drain mode); live sessions are not touched.
+    pub fn refuse_new_binds(&self) {
+        self.refusing.store(true, Ordering::Release);
+    }
+
+    /// Whether new binds are refused (drain mode).
+    pub fn refuses_new_binds(&self) -> bool {
+        self.refusing.load(Ordering::Acquire)
     }
 
     fn remove(&self, system_id: &str, id: u64) {

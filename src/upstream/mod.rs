@@ -49,7 +49,7 @@ pub use config::{
 pub use outcome::{
     ChannelCounters, Incoming, OutboundMessage, SendReport, SubmitOutcome, UpstreamEvent,
 };
-pub use set::{ChannelSet, ChannelState, ChannelStatus, UpstreamError};
+pub use set::{ChannelSet, ChannelState, ChannelStatus, SessionStatus, UpstreamError};
 pub use status::StatusClass;
 pub use throttle::RateLimiter;
 pub use window::{SequenceNumbers, Window};

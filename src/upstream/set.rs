@@ -22,6 +22,19 @@ pub enum ChannelState {
     Down,
 }
 
+/// One session slot in [`ChannelStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionStatus {
+    /// Slot index (what [`SubmitOutcome::Accepted`](super::SubmitOutcome::Accepted) names).
+    pub index: usize,
+    /// Submit connection (TRX or TX) bound.
+    pub bound: bool,
+    /// Receiver connection bound (TX+RX mode; same as `bound` in TRX mode).
+    pub receiver_bound: bool,
+    /// Submits outstanding on it.
+    pub in_flight: usize,
+}
+
 /// A snapshot of one channel for the admin API and metrics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelStatus {
@@ -46,6 +59,8 @@ pub struct ChannelStatus {
     pub current_tps: Option<f64>,
     /// Whether a throttle pause is in effect.
     pub throttle_paused: bool,
+    /// Per-session detail.
+    pub session_detail: Vec<SessionStatus>,
     /// Counters since start.
     pub counters: ChannelCounters,
 }
@@ -143,7 +158,8 @@ impl Channel {
     pub fn status(&self) -> ChannelStatus {
         let s = self.shared();
         let bound: Vec<_> = s.slots.iter().filter(|sl| sl.is_bound()).collect();
-        let rx = if s.cfg.bind_mode == super::BindMode::TxRx {
+        let tx_rx = s.cfg.bind_mode == super::BindMode::TxRx;
+        let rx = if tx_rx {
             s.slots
                 .iter()
                 .filter(|sl| sl.rx_bound.load(Ordering::Acquire))
@@ -167,6 +183,21 @@ impl Channel {
             window_capacity: bound.len() * s.cfg.window,
             current_tps: s.limiter.current_tps(),
             throttle_paused: s.limiter.is_paused(),
+            session_detail: s
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(index, sl)| SessionStatus {
+                    index,
+                    bound: sl.is_bound(),
+                    receiver_bound: if tx_rx {
+                        sl.rx_bound.load(Ordering::Acquire)
+                    } else {
+                        sl.is_bound()
+                    },
+                    in_flight: sl.in_flight(),
+                })
+                .collect(),
             counters: self.counters(),
         }
     }

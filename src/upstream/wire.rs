@@ -6,8 +6,8 @@ use tokio_util::codec::{Decoder, Encoder};
 
 use super::config::{BindMode, ChannelConfig};
 use crate::pdu::{
-    Bind, Body, COctetString, CodecError, CommandStatus, DeliverSm, DeliverSmResp, Pdu, PduError,
-    Sar, ShortMessage, SmppCodec, SubmitSm, SubmitSmResp, TlvTag,
+    decode_pdu, Bind, Body, COctetString, CodecError, CommandStatus, DeliverSm, DeliverSmResp, Pdu,
+    PduError, Sar, ShortMessage, SmppCodec, SubmitSm, SubmitSmResp, TlvTag, HEADER_LEN,
 };
 use crate::text::Segment;
 
@@ -196,16 +196,26 @@ impl Decoder for RawCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, CodecError> {
         // SMPP 3.4 §3.2: the first 4 octets are command_length, the whole PDU included.
-        let raw = src
+        let Some(len) = src
             .get(..4)
             .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            .map(|w| u32::from_be_bytes(w) as usize)
-            .and_then(|len| src.get(..len))
-            .map(Bytes::copy_from_slice);
-        match self.inner.decode(src)? {
-            Some(item) => Ok(Some((item, raw.unwrap_or_default()))),
-            None => Ok(None),
+            .map(u32::from_be_bytes)
+        else {
+            return Ok(None);
+        };
+        if len < HEADER_LEN as u32 || len > self.inner.max_command_length {
+            // Let the shared codec produce its fatal framing error.
+            return self.inner.decode(src).map(|_| None);
         }
+        let len = len as usize;
+        if src.len() < len {
+            src.reserve(len - src.len());
+            return Ok(None);
+        }
+        // One frozen frame serves both as the raw copy and as the decoder input (the decoder
+        // slices it without copying).
+        let raw = src.split_to(len).freeze();
+        Ok(Some((decode_pdu(raw.clone()), raw)))
     }
 }
 
@@ -214,5 +224,42 @@ impl Encoder<Pdu> for RawCodec {
 
     fn encode(&mut self, item: Pdu, dst: &mut BytesMut) -> Result<(), CodecError> {
         self.inner.encode(item, dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_codec_returns_each_frame_exactly_and_keeps_framing_errors_fatal() {
+        let mut codec = RawCodec::default();
+        let mut wire = BytesMut::new();
+        enquire_link(7).encode(&mut wire);
+        unbind(8).encode(&mut wire);
+        let first_len = 16;
+        let expected_first = wire.clone().split_to(first_len).freeze();
+        // Half a PDU: nothing yet.
+        let mut partial = BytesMut::from(&wire[..10]);
+        assert!(codec.decode(&mut partial).unwrap().is_none());
+        let (pdu, raw) = codec.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(pdu.unwrap().sequence_number, 7);
+        assert_eq!(raw, expected_first);
+        let (pdu, _) = codec.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(pdu.unwrap().body, Body::Unbind);
+        // command_length 8 < 16 (SMPP 3.4 §3.2): a framing error, not a PDU error.
+        let mut bad = BytesMut::from(&[0u8, 0, 0, 8, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1][..]);
+        assert!(codec.decode(&mut bad).is_err());
+    }
+
+    #[test]
+    fn receipts_are_told_from_mo_by_esm_class() {
+        let mut d = DeliverSm {
+            esm_class: 0x04,
+            ..DeliverSm::default()
+        };
+        assert!(is_receipt(&d));
+        d.esm_class = 0x40; // UDHI only: a concatenated MO
+        assert!(!is_receipt(&d));
     }
 }

@@ -11,7 +11,8 @@ pub use table::{Tlv, TlvTag};
 pub use tlvs::{Sar, Tlvs};
 
 use super::error::PduErrorKind;
-use super::types::{COctetString, MessageState, OctetString};
+use super::types::{COctetString, OctetString};
+use super::values::MessageState;
 use super::wire::{fail, int2, In, PResult};
 
 /// network_error_code (0x0423): 1 octet network type (1 ANSI-136, 2 IS-95, 3 GSM, …) and a
@@ -27,14 +28,15 @@ pub struct NetworkErrorCode {
 
 /// How a typed TLV value is read from and written to its value octets.
 pub(crate) trait TlvValue: Sized {
-    /// `None` when the length or content does not fit the type.
-    fn from_value(v: &Bytes) -> Option<Self>;
+    /// `None` when the length or content does not fit the type. `v` lies inside `base`, so
+    /// variable-length values are sliced out of it without copying.
+    fn from_value(base: &Bytes, v: &[u8]) -> Option<Self>;
     fn value_len(&self) -> usize;
     fn put_value(&self, dst: &mut BytesMut);
 }
 
 impl TlvValue for () {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(_: &Bytes, v: &[u8]) -> Option<Self> {
         v.is_empty().then_some(())
     }
     fn value_len(&self) -> usize {
@@ -44,7 +46,7 @@ impl TlvValue for () {
 }
 
 impl TlvValue for u8 {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(_: &Bytes, v: &[u8]) -> Option<Self> {
         match v[..] {
             [a] => Some(a),
             _ => None,
@@ -59,7 +61,7 @@ impl TlvValue for u8 {
 }
 
 impl TlvValue for u16 {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(_: &Bytes, v: &[u8]) -> Option<Self> {
         match v[..] {
             [a, b] => Some(u16::from_be_bytes([a, b])),
             _ => None,
@@ -74,7 +76,7 @@ impl TlvValue for u16 {
 }
 
 impl TlvValue for u32 {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(_: &Bytes, v: &[u8]) -> Option<Self> {
         match v[..] {
             [a, b, c, d] => Some(u32::from_be_bytes([a, b, c, d])),
             _ => None,
@@ -89,8 +91,8 @@ impl TlvValue for u32 {
 }
 
 impl TlvValue for MessageState {
-    fn from_value(v: &Bytes) -> Option<Self> {
-        u8::from_value(v).map(MessageState)
+    fn from_value(base: &Bytes, v: &[u8]) -> Option<Self> {
+        u8::from_value(base, v).map(MessageState)
     }
     fn value_len(&self) -> usize {
         1
@@ -101,7 +103,7 @@ impl TlvValue for MessageState {
 }
 
 impl TlvValue for NetworkErrorCode {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(_: &Bytes, v: &[u8]) -> Option<Self> {
         match v[..] {
             [t, a, b] => Some(NetworkErrorCode {
                 network_type: t,
@@ -121,10 +123,10 @@ impl TlvValue for NetworkErrorCode {
 
 /// A C-octet TLV value must be exactly the text plus one NUL.
 impl<const MAX: usize> TlvValue for COctetString<MAX> {
-    fn from_value(v: &Bytes) -> Option<Self> {
+    fn from_value(base: &Bytes, v: &[u8]) -> Option<Self> {
         match v.split_last() {
             Some((0, text)) if v.len() <= MAX && !text.contains(&0) => {
-                Some(COctetString::from_checked(v.slice(..text.len())))
+                Some(COctetString::from_checked(base.slice_ref(text)))
             }
             _ => None,
         }
@@ -139,8 +141,8 @@ impl<const MAX: usize> TlvValue for COctetString<MAX> {
 }
 
 impl<const MAX: usize> TlvValue for OctetString<MAX> {
-    fn from_value(v: &Bytes) -> Option<Self> {
-        (v.len() <= MAX).then(|| OctetString::from_checked(v.clone()))
+    fn from_value(base: &Bytes, v: &[u8]) -> Option<Self> {
+        (v.len() <= MAX).then(|| OctetString::from_checked(base.slice_ref(v)))
     }
     fn value_len(&self) -> usize {
         self.len()
@@ -160,7 +162,7 @@ pub(crate) fn tlvs<'a>(base: &Bytes, mut i: In<'a>) -> PResult<'a, Tlvs> {
         let Some((value, rest)) = rest.split_at_checked(len) else {
             return fail(PduErrorKind::TlvStream);
         };
-        let tlv = Tlv::decode(TlvTag(tag), base.slice_ref(value)).ok_or(nom::Err::Error(
+        let tlv = Tlv::decode(TlvTag(tag), base, value).ok_or(nom::Err::Error(
             super::wire::Fail(PduErrorKind::TlvLength(TlvTag(tag))),
         ))?;
         out.push(tlv);

@@ -6,7 +6,8 @@ use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use super::{put_tlv, NetworkErrorCode, TlvValue};
-use crate::pdu::types::{COctetString, MessageState, OctetString};
+use crate::pdu::types::{COctetString, OctetString};
+use crate::pdu::values::MessageState;
 
 macro_rules! tlv_table {
     ( $( $(#[$m:meta])* $variant:ident = $tag:literal, $konst:ident, $name:literal, $ty:ty, min $min:literal; )* ) => {
@@ -55,18 +56,18 @@ macro_rules! tlv_table {
             /// Decodes one value; `None` means the tag is typed and the value has an invalid
             /// length (ESME_RINVPARLEN).
             #[allow(unused_comparisons)] // most tags have no minimum (min 0)
-            pub(crate) fn decode(tag: TlvTag, value: Bytes) -> Option<Tlv> {
+            pub(crate) fn decode(tag: TlvTag, base: &Bytes, value: &[u8]) -> Option<Tlv> {
                 match tag.0 {
                     $( $tag => {
                         if value.len() < $min {
                             return None;
                         }
-                        match <$ty as TlvValue>::from_value(&value) {
+                        match <$ty as TlvValue>::from_value(base, value) {
                             Some(v) => Some(Tlv::$variant(v)),
-                            None => Tlv::lenient(tag, value),
+                            None => Tlv::lenient(tag, base, value),
                         }
                     } )*
-                    _ => Some(Tlv::Raw { tag, value: OctetString::from_checked(value) }),
+                    _ => Some(Tlv::Raw { tag, value: OctetString::from_checked(base.slice_ref(value)) }),
                 }
             }
 
@@ -96,7 +97,7 @@ impl Tlv {
     /// Forms real peers send that the 3.4 table does not allow but that carry no ambiguity:
     /// C-octet strings without (or with extra) NULs, and source_telematics_id in the 2-octet
     /// form of SMPP 5.0. They are kept verbatim; everything else is a length error.
-    fn lenient(tag: TlvTag, value: Bytes) -> Option<Tlv> {
+    fn lenient(tag: TlvTag, base: &Bytes, value: &[u8]) -> Option<Tlv> {
         let keep = match tag {
             TlvTag::RECEIPTED_MESSAGE_ID => value.len() <= 65,
             TlvTag::ADDITIONAL_STATUS_INFO_TEXT => value.len() <= 256,
@@ -105,7 +106,7 @@ impl Tlv {
         };
         keep.then(|| Tlv::Raw {
             tag,
-            value: OctetString::from_checked(value),
+            value: OctetString::from_checked(base.slice_ref(value)),
         })
     }
 }

@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use super::{NetworkErrorCode, Tlv, TlvTag};
-use crate::pdu::types::MessageState;
+use crate::pdu::values::MessageState;
 
 /// The TLVs of a PDU in wire order. Order and unknown tags are preserved so that a relayed PDU
 /// re-encodes to the octets it arrived with.
