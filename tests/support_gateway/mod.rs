@@ -167,6 +167,9 @@ port = {cmcc}
 system_id = "smppd"
 password = "sim"
 source_addr = {{ service_code = "1069001", append_extension = true, max_len = 20 }}
+response_timeout = "1s"
+enquire_link_interval = "1s"
+reconnect_max = "1s"
 [[upstream.channels]]
 name = "cucc-sim"
 host = "127.0.0.1"
@@ -174,6 +177,9 @@ port = {cucc}
 system_id = "smppd"
 password = "sim"
 source_addr = {{ service_code = "1069002", append_extension = true, max_len = 20 }}
+response_timeout = "1s"
+enquire_link_interval = "1s"
+reconnect_max = "1s"
 [[upstream.channels]]
 name = "ctcc-sim"
 host = "127.0.0.1"
@@ -181,6 +187,9 @@ port = {ctcc}
 system_id = "smppd"
 password = "sim"
 source_addr = {{ service_code = "1069003", append_extension = true, max_len = 20 }}
+response_timeout = "1s"
+enquire_link_interval = "1s"
+reconnect_max = "1s"
 {extra}
 "#
     )
