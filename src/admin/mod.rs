@@ -15,6 +15,7 @@ mod config;
 mod control;
 mod error;
 mod evidence;
+pub mod logging;
 mod messages;
 mod ops;
 mod policy;
@@ -64,6 +65,16 @@ pub enum AdminError {
     Io(#[from] std::io::Error),
 }
 
+/// Where the route table in force comes from.
+#[derive(Clone)]
+pub(crate) struct RoutesSource(Arc<dyn Fn() -> Arc<RouteTable> + Send + Sync>);
+
+impl RoutesSource {
+    pub(crate) fn current(&self) -> Arc<RouteTable> {
+        (self.0)()
+    }
+}
+
 /// Everything the admin API reads and steers: handles to the running components.
 /// Built once by the composition root (`gateway::start`), cheap to clone.
 #[derive(Clone)]
@@ -71,7 +82,7 @@ pub struct AdminState {
     pub(crate) store: Arc<dyn MessageStore>,
     pub(crate) policy: Policy,
     pub(crate) channels: Arc<ChannelSet>,
-    pub(crate) routes: Arc<RouteTable>,
+    pub(crate) routes: RoutesSource,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) server: Option<Arc<dyn ServerControl>>,
     pub(crate) log: Option<Arc<dyn LogControl>>,
@@ -104,13 +115,23 @@ impl AdminState {
             store,
             policy,
             channels,
-            routes,
+            routes: RoutesSource(Arc::new(move || Arc::clone(&routes))),
             metrics,
             server: None,
             log: None,
             accounts: Arc::new(RwLock::new(BTreeMap::new())),
             token: None,
         }
+    }
+
+    /// Reads the route table through `current` on every explanation, for a composition
+    /// root that swaps tables at run time (config reload).
+    pub fn with_live_routes<F>(mut self, current: F) -> AdminState
+    where
+        F: Fn() -> Arc<RouteTable> + Send + Sync + 'static,
+    {
+        self.routes = RoutesSource(Arc::new(current));
+        self
     }
 
     /// The client server's hooks (binds, suspend/kick, drain).

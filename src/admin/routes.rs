@@ -51,6 +51,7 @@ pub(crate) async fn explain(
     let health = move |c: &str| channels.is_available(c);
     let ex = state
         .routes
+        .current()
         .explain_with(&query, &health, &mut rand::thread_rng());
     let destination = match &ex.destination {
         Ok(d) => json!({
