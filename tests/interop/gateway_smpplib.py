@@ -64,6 +64,7 @@ def main():
     want = int(spec.get("receipts", 0))
     deadline = time.time() + float(spec.get("timeout", TIMEOUT))
     rx._socket.settimeout(1.0)
+    seen = set()
     while len(out["receipts"]) < want and time.time() < deadline:
         try:
             pdu = rx.read_pdu()
@@ -79,7 +80,13 @@ def main():
             resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=rx)
             resp.sequence = pdu.sequence
             rx.send_pdu(resp)
-            (out["receipts"] if entry["esm_class"] & 0x04 else out["mo"]).append(entry)
+            if entry["esm_class"] & 0x04:
+                # Receipts are at-least-once: keep the first of each id.
+                if entry["receipted_message_id"] not in seen:
+                    seen.add(entry["receipted_message_id"])
+                    out["receipts"].append(entry)
+            else:
+                out["mo"].append(entry)
         elif pdu.command == "enquire_link":
             rx._enquire_link_received(pdu)
     rx._socket.settimeout(TIMEOUT)
