@@ -36,6 +36,7 @@ trap cleanup EXIT
 # start LOG CMD…: runs CMD in the background, waits for its "listening on" line, sets STARTED.
 start() {
     local log=$1; shift
+    : >"$log"   # exists before the first grep below, even if the process is slow to start
     "$@" >"$log" 2>&1 &
     STARTED=$!
     PIDS+=("$STARTED")

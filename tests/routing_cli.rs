@@ -170,7 +170,24 @@ channels = [{ name = "cm-a" }, { name = "cu-a" }]
 fn smppd_route_command_explains_from_a_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("smppd.toml");
-    let base = include_str!("../deploy/smppd.example.toml");
+    // Self-contained: the example config has its own routing and channels.
+    let base = r#"
+[server]
+listen = ["127.0.0.1:2775"]
+
+[[accounts]]
+system_id = "demo"
+password = "demo"
+insecure_plain_password = true
+allowed_ips = ["127.0.0.1"]
+
+[[upstream.channels]]
+name = "cm-a"
+host = "127.0.0.1"
+port = 27761
+system_id = "smppd"
+password = "sim"
+"#;
     let routing = r#"
 [routing]
 [[routing.rules]]

@@ -27,7 +27,7 @@ const PAGE: usize = 512;
 #[derive(Default)]
 pub struct ReceiptPump {
     wake: Notify,
-    in_flight: DashMap<MessageId, ()>,
+    in_flight: InFlight,
 }
 
 impl ReceiptPump {
@@ -38,7 +38,47 @@ impl ReceiptPump {
 
     /// Receipts sent and not yet answered.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.in_flight.pending()
+    }
+}
+
+/// Receipts handed to a delivery task, by id. A finished (acknowledged) receipt stays listed
+/// until the next round begins: a page read before its acknowledgement committed still names
+/// it, and without the entry the pump would send it a second time. A round's read starts
+/// after [`InFlight::start_round`], i.e. after every listed acknowledgement committed, so it
+/// no longer returns them.
+#[derive(Default)]
+struct InFlight(DashMap<MessageId, bool>);
+
+impl InFlight {
+    /// Forgets the receipts finished before this round's read.
+    fn start_round(&self) {
+        self.0.retain(|_, finished| !*finished);
+    }
+
+    /// Whether `id` may be handed out now (it is neither on its way nor just finished).
+    fn claim(&self, id: MessageId) -> bool {
+        match self.0.entry(id) {
+            dashmap::mapref::entry::Entry::Occupied(_) => false,
+            dashmap::mapref::entry::Entry::Vacant(v) => {
+                v.insert(false);
+                true
+            }
+        }
+    }
+
+    /// The delivery task is over: `finished` when the store no longer owes the receipt,
+    /// otherwise it stays due and a later round tries it again.
+    fn release(&self, id: MessageId, finished: bool) {
+        if finished {
+            self.0.insert(id, true);
+        } else {
+            self.0.remove(&id);
+        }
+    }
+
+    fn pending(&self) -> usize {
+        self.0.iter().filter(|e| !*e.value()).count()
     }
 }
 
@@ -54,6 +94,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         let Some(registry) = shared.registry.get().cloned() else {
             continue;
         };
+        shared.receipts.in_flight.start_round();
         let backlog = match shared.store.receipt_backlog().await {
             Ok(b) => b,
             Err(e) => {
@@ -78,12 +119,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
                 let full = page.len() == PAGE;
                 after = page.last().map(|r| r.message.id);
                 for rec in page {
-                    if shared
-                        .receipts
-                        .in_flight
-                        .insert(rec.message.id, ())
-                        .is_some()
-                    {
+                    if !shared.receipts.in_flight.claim(rec.message.id) {
                         continue;
                     }
                     let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -93,8 +129,8 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
                     let registry = registry.clone();
                     let account = account.clone();
                     tokio::spawn(async move {
-                        deliver_one(&s, &registry, &account, &rec).await;
-                        s.receipts.in_flight.remove(&rec.message.id);
+                        let finished = deliver_one(&s, &registry, &account, &rec).await;
+                        s.receipts.in_flight.release(rec.message.id, finished);
                         drop(permit);
                     });
                 }
@@ -106,40 +142,47 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     }
 }
 
+/// Sends one receipt; true when the store no longer owes it (acknowledged or given up).
 async fn deliver_one(
     shared: &Shared,
     registry: &crate::server::SessionRegistry,
     account: &str,
     rec: &MessageRecord,
-) {
+) -> bool {
     let id = rec.message.id;
     let Some(pdu) = receipt_for(rec) else {
         tracing::error!(message_id = %id, "owed receipt cannot be built; marked acknowledged to stop retrying");
-        let _ = shared
+        return shared
             .store
             .receipt_acknowledged(id, SystemTime::now())
-            .await;
-        return;
+            .await
+            .is_ok();
     };
     let _ = shared.store.receipt_sent(id, SystemTime::now()).await;
     match registry.deliver(account, Box::new(pdu)).await {
-        Ok(()) => {
-            if let Err(e) = shared
+        Ok(()) => match shared
+            .store
+            .receipt_acknowledged(id, SystemTime::now())
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(message_id = %id, error = %e, "receipt acknowledged by client but not recorded; it may be sent again");
+                false
+            }
+        },
+        Err(e) if !e.is_retryable() => {
+            tracing::warn!(message_id = %id, error = %e, "client refused the receipt permanently");
+            shared
                 .store
                 .receipt_acknowledged(id, SystemTime::now())
                 .await
-            {
-                tracing::warn!(message_id = %id, error = %e, "receipt acknowledged by client but not recorded; it may be sent again");
-            }
+                .is_ok()
         }
-        Err(e) if !e.is_retryable() => {
-            tracing::warn!(message_id = %id, error = %e, "client refused the receipt permanently");
-            let _ = shared
-                .store
-                .receipt_acknowledged(id, SystemTime::now())
-                .await;
+        Err(e) => {
+            tracing::debug!(message_id = %id, error = %e, "receipt not delivered; stays due");
+            false
         }
-        Err(e) => tracing::debug!(message_id = %id, error = %e, "receipt not delivered; stays due"),
     }
 }
 
@@ -198,4 +241,35 @@ fn unix(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_acknowledged_during_a_round_is_not_handed_out_again_by_a_stale_page() {
+        let set = InFlight::default();
+        let id = MessageId::from_u64(7);
+        set.start_round();
+        assert!(set.claim(id));
+        assert!(!set.claim(id), "on its way: not handed out twice");
+        // Acknowledged while the round still walks a page read before the acknowledgement.
+        set.release(id, true);
+        assert!(!set.claim(id), "stale page entry must not resend it");
+        assert_eq!(set.pending(), 0);
+        // The next round's read no longer lists it; the entry is dropped.
+        set.start_round();
+        assert!(set.0.is_empty());
+    }
+
+    #[test]
+    fn an_undelivered_receipt_can_be_tried_again() {
+        let set = InFlight::default();
+        let id = MessageId::from_u64(8);
+        assert!(set.claim(id));
+        assert_eq!(set.pending(), 1);
+        set.release(id, false);
+        assert!(set.claim(id), "still due: the next attempt may take it");
+    }
 }
