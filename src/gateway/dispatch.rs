@@ -259,7 +259,14 @@ impl Shared {
                 self.finalize_generated(job.id, FinalState::Rejected, &why, at)
                     .await;
             }
-            Some(SubmitOutcome::Unknown) => {
+            // Unknown also comes back from a channel set to re-send (its session died and it
+            // ran out of sessions or re-sends): that one fails over below, at-least-once as
+            // configured. Only a channel set to fail unknown outcomes ends the message here.
+            Some(SubmitOutcome::Unknown)
+                if self.channels.get(&channel).is_some_and(|c| {
+                    c.config().on_unknown == crate::upstream::UnknownOutcomePolicy::Fail
+                }) =>
+            {
                 // The channel is set to fail unknown outcomes rather than risk a duplicate.
                 let why = format!(
                     "{} outcome unknown on {channel} (connection lost)",

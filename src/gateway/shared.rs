@@ -108,3 +108,14 @@ impl Shared {
 pub struct Pipeline {
     pub(crate) shared: Arc<Shared>,
 }
+
+impl Pipeline {
+    /// Daily statistics per account and message type, from the store (submitted,
+    /// accepted, rejected, delivered, failed, expired, pending).
+    pub async fn statistics(
+        &self,
+        query: crate::store::StatsQuery,
+    ) -> Result<Vec<crate::store::DailyStats>, crate::store::StoreError> {
+        self.shared.store.statistics(query).await
+    }
+}

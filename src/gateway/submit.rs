@@ -15,7 +15,6 @@ use crate::store::{Admission, FinalState, NewMessage, Rejection};
 use super::dispatch::Job;
 use super::inbound::{self, Inbound, InboundError};
 use super::Shared;
-use crate::relay::receipt::smppd_err;
 
 /// Why a submit was refused, with what the store and statistics record.
 struct Refusal {
@@ -253,7 +252,9 @@ impl Shared {
 
     /// Ends the held parts of a refused set with REJECTD receipts (never forwarded).
     async fn end_held(&self, held: &[MessageId], refusal: Refusal, now: SystemTime) -> Refusal {
-        let why = format!("{} {}", smppd_err::REJECTED_BY_POLICY, refusal.reason);
+        // src/policy/STATUS_CODES.md: the REJECTD receipt of a held part carries the policy
+        // status itself as `err:` (its low 12 bits, 3 hex digits), e.g. 400 for banned content.
+        let why = format!("{:03X} {}", refusal.status.0 & 0xFFF, refusal.reason);
         for part in held {
             self.finalize_generated(*part, FinalState::Rejected, &why, now)
                 .await;

@@ -103,11 +103,16 @@ impl Shared {
                 tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id dropped: parking full");
                 return;
             }
-            // The resp may have been recorded between the lookup above and parking: claim
-            // the parked receipt back and handle it now rather than let it expire.
-            if let Some(p) = self.carrier_ids.resolve(&channel, &facts.carrier_id, form) {
-                if let Some(again) = self.carrier_ids.insert(&channel, &facts.carrier_id, p) {
-                    Box::pin(self.relay_receipt(again)).await;
+            // Dispatch indexes the resp concurrently: if it did so between our lookup and the
+            // park, nobody would ever take the receipt out. Look again (see
+            // CarrierIdIndex::insert for the ordering that makes this sufficient).
+            if self
+                .carrier_ids
+                .resolve(&channel, &facts.carrier_id, form)
+                .is_some()
+            {
+                if let Some(incoming) = self.carrier_ids.unpark(&channel, &facts.carrier_id, form) {
+                    Box::pin(self.relay_receipt(incoming)).await;
                 }
             }
             return;
@@ -141,7 +146,6 @@ impl Shared {
         };
         match self.store.finalize(part.message_id, report).await {
             Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
-                self.metrics.record_final(decided);
                 self.split_parts.remove(&part.message_id);
                 self.carrier_ids
                     .remove(&incoming.channel, &facts.carrier_id);

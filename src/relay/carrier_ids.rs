@@ -65,14 +65,14 @@ impl<T> CarrierIdIndex<T> {
     /// already waiting for it.
     pub fn insert(&self, channel: &Arc<str>, resp_id: &str, part: PartRef) -> Option<T> {
         let key = (channel.clone(), normalize_carrier_id(resp_id));
-        let waiting = self
-            .parked
-            .remove(&key)
-            .and_then(|(_, p)| p.slot.lock().take());
         // Keep the mapping even when a receipt was waiting: an intermediate (ENROUTE)
-        // receipt may be followed by the final one.
-        self.ids.insert(key, part);
-        waiting
+        // receipt may be followed by the final one. Indexed before the parked receipts are
+        // looked at, so a receipt parked concurrently is seen by one side or the other: by
+        // this lookup, or by the relay's second look after parking ([`Self::unpark`]).
+        self.ids.insert(key.clone(), part);
+        self.parked
+            .remove(&key)
+            .and_then(|(_, p)| p.slot.lock().take())
     }
 
     /// The message a receipt id names, trying the keys the channel's id form allows.
@@ -114,6 +114,19 @@ impl<T> CarrierIdIndex<T> {
             self.parked.insert((channel.clone(), k), parked);
         }
         Ok(())
+    }
+
+    /// Takes a parked receipt back: the relay parked it while its submit_sm_resp was being
+    /// indexed, and sees the id known on its second look. The slot hands it out once, so
+    /// it is handled either here or by [`Self::insert`], never twice.
+    pub fn unpark(&self, channel: &Arc<str>, receipt_id: &str, form: ReceiptIdForm) -> Option<T> {
+        let mut taken = None;
+        for k in form.receipt_keys(receipt_id) {
+            if let Some((_, p)) = self.parked.remove(&(channel.clone(), k)) {
+                taken = taken.or_else(|| p.slot.lock().take());
+            }
+        }
+        taken
     }
 
     /// Receipts parked longer than the TTL, removed from the lot.

@@ -24,8 +24,6 @@ const RECEIPT_TZ_OFFSET_SECS: u64 = 8 * 3600;
 pub mod smppd_err {
     /// The validity period passed before any carrier reported a final state.
     pub const EXPIRED_IN_GATEWAY: &str = "901";
-    /// A concatenated set was rejected by content policy after earlier parts were accepted.
-    pub const REJECTED_BY_POLICY: &str = "902";
     /// Every carrier that could take the message rejected it permanently.
     pub const REJECTED_BY_CARRIER: &str = "903";
     /// No route or no channel could take the message within its retry budget.
