@@ -128,45 +128,6 @@ fn learned_ports_survive_a_restart_and_route_by_override() {
 }
 
 #[test]
-fn explain_from_config_tables_checks_upstream_channel_names() {
-    use smppd::routing::cli::explain_from_tables;
-    let file: toml::Table = toml::from_str(
-        r#"
-[routing]
-rules = [{ name = "all", groups = ["g"] }]
-groups = { g = { channels = [{ channel = "cm-a" }] } }
-[upstream]
-channels = [{ name = "cm-a" }, { name = "cu-a" }]
-"#,
-    )
-    .unwrap();
-    let routing = file["routing"].as_table().unwrap();
-    let upstream = file["upstream"].as_table().unwrap();
-    let text =
-        explain_from_tables(routing, upstream, "acme", "13800138000", MessageType::Otp).unwrap();
-    assert!(text.contains("rule #0 (\"all\"): MATCH"), "{text}");
-    assert!(!text.contains("not checked"), "{text}");
-
-    let only_cu: toml::Table = toml::from_str("channels = [{ name = \"cu-a\" }]").unwrap();
-    let err = explain_from_tables(routing, &only_cu, "acme", "13800138000", MessageType::Otp)
-        .unwrap_err();
-    assert!(
-        err.contains("unknown channel \"cm-a\" (known channels: cu-a)"),
-        "{err}"
-    );
-
-    let text = explain_from_tables(
-        routing,
-        &toml::Table::new(),
-        "a",
-        "13800138000",
-        MessageType::Otp,
-    )
-    .unwrap();
-    assert!(text.starts_with("note: no [[upstream.channels]]"), "{text}");
-}
-
-#[test]
 fn smppd_route_command_explains_from_a_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("smppd.toml");
