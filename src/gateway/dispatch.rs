@@ -157,6 +157,7 @@ impl Shared {
                 return self.retry(job);
             }
         };
+        tracing::debug!(message_id = %job.id, channel, parts = ?report.parts, "carrier answered");
         let channel_key: Arc<str> = Arc::from(channel.as_str());
         if report.total_parts > 1 {
             self.split_parts.insert(
