@@ -70,8 +70,9 @@ where
 /// Drain: new binds are refused at once; when built with the server's shutdown token
 /// ([`RegistryControl::with_drain`]) the server is also told to stop, which unbinds every
 /// session gracefully (`unbind`, in-flight submits answered) while the pipeline keeps
-/// emptying the queues to carriers. Kick and suspend close sessions without an unbind
-/// (the registry's eviction), so a client may see its last submits unanswered and retry.
+/// emptying the queues to carriers. Kick and suspend end sessions the same graceful way,
+/// one session or one account at a time: unbind (in-flight submits still answered), wait
+/// for unbind_resp at most response_timeout, close.
 #[derive(Debug, Clone)]
 pub struct RegistryControl {
     registry: std::sync::Arc<crate::server::SessionRegistry>,
