@@ -40,6 +40,19 @@ pub trait ServerControl: Send + Sync {
     fn is_draining(&self) -> bool;
 }
 
+/// Config reload (the SIGHUP path), for `POST /config/reload`.
+pub trait ConfigControl: Send + Sync {
+    /// Re-reads the config file and applies it; `Err` = refused, the old config stays.
+    /// Blocking: the API calls it on a blocking thread.
+    fn reload(&self) -> Result<crate::config::ReloadReport, String>;
+}
+
+impl ConfigControl for crate::config::Reloader {
+    fn reload(&self) -> Result<crate::config::ReloadReport, String> {
+        crate::config::Reloader::reload(self).map_err(|e| e.to_string())
+    }
+}
+
 /// The run-time log filter (a `tracing_subscriber::reload` handle).
 pub trait LogControl: Send + Sync {
     /// The filter in force, as text (`info,smppd::server=debug`).
