@@ -25,6 +25,9 @@ use crate::pdu::SubmitSm;
 /// the duplicates one message can cause.
 const MAX_RESENDS: u32 = 3;
 
+/// Shortest wait for a session to come back when none is bound (see [`Channel::reserve`]).
+const DOWN_GRACE_MIN: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// A submit handed to a session.
 #[derive(Debug)]
 pub(crate) struct Request {
@@ -266,6 +269,8 @@ impl Channel {
         let mut transients = 0u32;
         let mut resends = 0u32;
         let mut retry_wait = Backoff::new(s.cfg.reconnect_min, s.cfg.reconnect_max);
+        // The last answer was a throttle: the retry goes ahead of submits queued meanwhile.
+        let mut throttled = false;
         // Once a copy may have reached the carrier, giving up must say Unknown, not NotSent.
         let gave_up = |resends: u32| {
             if resends > 0 {
@@ -284,7 +289,11 @@ impl Channel {
             let Some(reservation) = self.reserve().await else {
                 return gave_up(resends);
             };
-            s.limiter.acquire().await;
+            if std::mem::take(&mut throttled) {
+                s.limiter.acquire_retry().await;
+            } else {
+                s.limiter.acquire().await;
+            }
             let (tx, rx) = oneshot::channel();
             let request = Request {
                 submit: submit.clone(),
@@ -321,10 +330,12 @@ impl Channel {
                 }
                 Reply::Resp { status, .. } => {
                     let class = StatusClass::of(status, &s.cfg.status_overrides);
+                    tracing::debug!(channel = %s.name, status = format_args!("{status:#010x}"), ?class, throttles, transients, "carrier refused a submit");
                     let budget_left = match class {
                         StatusClass::Throttle => {
                             s.counters.throttled.fetch_add(1, Ordering::Relaxed);
                             s.limiter.on_throttled();
+                            throttled = true;
                             throttles += 1;
                             throttles <= s.cfg.throttle_retries
                         }
@@ -344,8 +355,11 @@ impl Channel {
                         return SubmitOutcome::Rejected { status, class };
                     }
                 }
-                Reply::NotWritten => {}
+                Reply::NotWritten => {
+                    tracing::debug!(channel = %s.name, "submit not written; sending again");
+                }
                 Reply::Lost => {
+                    tracing::debug!(channel = %s.name, resends, "submit outcome unknown (connection lost)");
                     s.counters.unknown_outcomes.fetch_add(1, Ordering::Relaxed);
                     if s.cfg.on_unknown == UnknownOutcomePolicy::Fail || resends >= MAX_RESENDS {
                         return SubmitOutcome::Unknown;
@@ -360,9 +374,17 @@ impl Channel {
     }
 
     /// Waits up to `queue_timeout` for window room on a bound session.
+    ///
+    /// With no session bound at all the wait is cut to `reconnect_min` (when the first
+    /// reconnect attempt is due): a carrier that went away should cost its messages one
+    /// failover, not `queue_timeout` each. Waiting longer would not help them: the caller
+    /// fails over to the group's next channel, or the message waits in the store for the
+    /// rescan, which finds the channel again once it is bound.
     async fn reserve(&self) -> Option<Reservation<'_>> {
         let s = &*self.shared;
         let deadline = Instant::now() + s.cfg.queue_timeout;
+        let grace = s.cfg.reconnect_min.max(DOWN_GRACE_MIN);
+        let mut down_since: Option<Instant> = None;
         loop {
             let notified = s.room.notified();
             tokio::pin!(notified);
@@ -374,12 +396,21 @@ impl Channel {
                     armed: true,
                 });
             }
+            let now = Instant::now();
+            let wake = if s.slots.iter().any(Slot::is_bound) {
+                down_since = None;
+                // Sessions can all go down while we wait without anything waking us (an
+                // empty window releases nothing): look again after `grace`.
+                deadline.min(now + grace)
+            } else {
+                let give_up = *down_since.get_or_insert(now) + grace;
+                give_up.min(deadline)
+            };
+            if now >= deadline || down_since.is_some_and(|d| now >= d + grace) {
+                return None;
+            }
             tokio::select! {
-                r = tokio::time::timeout_at(deadline, notified) => {
-                    if r.is_err() {
-                        return None;
-                    }
-                }
+                _ = tokio::time::timeout_at(wake, notified) => {}
                 _ = s.shutdown.cancelled() => return None,
             }
         }
