@@ -146,6 +146,8 @@ impl Shared {
         };
         match self.store.finalize(part.message_id, report).await {
             Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
+                // Counted once per message (a duplicate receipt answers AlreadyFinal).
+                self.metrics.record_final(decided);
                 self.split_parts.remove(&part.message_id);
                 self.carrier_ids
                     .remove(&incoming.channel, &facts.carrier_id);
