@@ -36,7 +36,7 @@ async fn sighup_applies_new_password_and_quota_without_dropping_binds() {
     let file = dir.path().join("smppd.toml");
     let original = config_text(dir.path(), carriers.ports());
     std::fs::write(&file, &original).unwrap();
-    let smppd = Smppd::spawn(&file).await;
+    let mut smppd = Smppd::spawn(&file).await;
 
     let mut client = Esme::bind(smppd.client, BindKind::Transceiver, "demo", "demo").await;
     let (status, _) = client.submit_text(&number("cmcc", 1), TEXT).await;
@@ -96,6 +96,8 @@ async fn sighup_applies_new_password_and_quota_without_dropping_binds() {
     assert!(body.contains("\"passwords_changed\":[\"demo\"]"), "{body}");
     let (status, _) = client.submit_text(&number("cmcc", 4), TEXT).await;
     assert_eq!(status, 0, "cap removed by the reload");
+    client.unbind().await;
+    drop((_second, _third));
 
     assert!(smppd.stop().await.success());
     carriers.shutdown().await;

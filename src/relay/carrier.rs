@@ -266,7 +266,10 @@ impl Shared {
             Ok(_) => {
                 tracing::info!(channel = %incoming.channel, err, "learned a ported number from a receipt")
             }
-            Err(e) => tracing::warn!(error = %e, "could not record a ported number"),
+            Err(e) => tracing::warn!(
+                error = %crate::metrics::MaskedText(&e.to_string()),
+                "could not record a ported number"
+            ),
         }
     }
 }

@@ -123,7 +123,7 @@ impl Smppd {
     }
 
     /// SIGTERM and wait for the exit status (graceful shutdown).
-    pub async fn stop(mut self) -> std::process::ExitStatus {
+    pub async fn stop(&mut self) -> std::process::ExitStatus {
         self.signal("TERM");
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
