@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::policy::concat::{ConcatKey, ConcatOutcome};
 use crate::relay::receipt::smppd_err;
-use crate::store::{FinalState, MessageRecord};
+use crate::store::{FinalState, MessageRecord, ResendPayload, Route, StoreError};
 
 use super::dispatch::Job;
 use super::{inbound, Shared};
@@ -146,6 +146,24 @@ impl Shared {
         self.enqueue(Job::new(m.id, &m.account, m.message_type, m.payload));
     }
 
+    /// Records "handed to a channel" before sending only where recovery needs it. A message
+    /// never sent and one sent without a response are both sent again at recovery, so for
+    /// most messages the route is stored with the carrier's response instead (one write
+    /// fewer). A part of a client-side concatenated set is different: at recovery an
+    /// `Accepted` part goes back into the assembler (its set may be incomplete), so a part
+    /// already dispatched must be `Routed` or its set would wait for parts that left.
+    pub(crate) async fn mark_routed_if_needed(
+        &self,
+        job: &Job,
+        route: &Route,
+        at: SystemTime,
+    ) -> Result<(), StoreError> {
+        if !may_be_concat_part(&job.payload) {
+            return Ok(());
+        }
+        self.store.mark_routed(job.id, route.clone(), at).await
+    }
+
     /// Sets that never completed: every held part ends REJECTD (never forwarded).
     async fn end_incomplete_sets(&self, now: SystemTime) {
         for set in self.policy.concat().sweep(now) {
@@ -167,5 +185,51 @@ impl Shared {
         for orphan in self.carrier_ids.expire_parked(Instant::now()) {
             tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; dropped");
         }
+    }
+}
+
+/// esm_class bit 6: the short_message starts with a user data header (SMPP 3.4 §5.2.12).
+const ESM_UDHI: u8 = 0x40;
+/// `sar_msg_ref_num` (SMPP 3.4 §5.3.2.22).
+const SAR_MSG_REF_NUM: u16 = 0x020C;
+
+/// Whether the stored message may be one part of a client-side concatenated set: a UDH
+/// (which may carry IE 0x00/0x08) or the sar_* TLVs. Errs on the side of "yes".
+fn may_be_concat_part(p: &ResendPayload) -> bool {
+    if p.esm_class & ESM_UDHI != 0 {
+        return true;
+    }
+    // TLVs as on the wire: tag (2), length (2), value.
+    let mut rest = p.tlvs.as_slice();
+    while let [t0, t1, l0, l1, tail @ ..] = rest {
+        if u16::from_be_bytes([*t0, *t1]) == SAR_MSG_REF_NUM {
+            return true;
+        }
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        rest = tail.get(len..).unwrap_or(&[]);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concat_parts_are_recognised_by_udh_or_sar_tlvs() {
+        let mut p = ResendPayload::default();
+        assert!(!may_be_concat_part(&p));
+        // message_payload (0x0424) then sar_msg_ref_num.
+        p.tlvs = vec![
+            0x04, 0x24, 0x00, 0x02, 0xAA, 0xBB, 0x02, 0x0C, 0x00, 0x02, 0x00, 0x01,
+        ];
+        assert!(may_be_concat_part(&p));
+        p.tlvs.truncate(6);
+        assert!(
+            !may_be_concat_part(&p),
+            "message_payload alone is not a part"
+        );
+        p.esm_class = ESM_UDHI;
+        assert!(may_be_concat_part(&p));
     }
 }

@@ -6,10 +6,14 @@
 //! SMSC delivery receipt. We put the id in the receipt text *and* in `receipted_message_id`,
 //! with `message_state`, because clients read one or the other.
 
+use std::time::SystemTime;
+
 use bytes::Bytes;
 
+use crate::gateway::inbound;
 use crate::message::MessageId;
 use crate::pdu::{COctetString, DeliverSm, MessageState, NetworkErrorCode, ShortMessage, Tlv};
+use crate::store::{FinalState, MessageRecord};
 use crate::text::dlr::{DeliveryReceipt, ReceiptDate, ReceiptStat};
 
 /// esm_class value of an SMSC delivery receipt (§5.2.12, bits 5..2 = 0001).
@@ -113,6 +117,65 @@ pub fn client_receipt(
 }
 
 /// A receipt date in Beijing time with seconds (`YYMMDDhhmmss`, as most SMSCs send).
+/// The client receipt for a stored, finished message (`None` when it is not final or the
+/// receipt cannot be encoded).
+pub(crate) fn for_record(rec: &MessageRecord) -> Option<DeliverSm> {
+    let fin = rec.final_state.as_ref()?;
+    let m = &rec.message;
+    let text = inbound::from_payload(&m.payload, SystemTime::now())
+        .map(|r| r.text)
+        .unwrap_or_default();
+    let target = ReceiptTarget {
+        message_id: m.id,
+        source: (
+            m.payload.source.ton,
+            m.payload.source.npi,
+            m.payload.source.addr.clone(),
+        ),
+        destination: (
+            m.payload.destination.ton,
+            m.payload.destination.npi,
+            m.payload.destination.addr.clone(),
+        ),
+        submitted_at: unix(m.accepted_at),
+        segments: u32::from(m.segments),
+        text_prefix: text,
+    };
+    // The reason starts with the 3-digit err: code (carrier's, or smppd's 9xx).
+    let err = fin
+        .reason
+        .as_deref()
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("000")
+        .chars()
+        .take(3)
+        .collect();
+    let outcome = ReceiptOutcome {
+        stat: stat_of(fin.state),
+        err,
+        done_at: unix(fin.at),
+        network_error: None,
+    };
+    client_receipt(&target, &outcome).ok()
+}
+
+fn stat_of(state: FinalState) -> ReceiptStat {
+    match state {
+        FinalState::Delivered => ReceiptStat::Delivrd,
+        FinalState::Undeliverable => ReceiptStat::Undeliv,
+        FinalState::Expired => ReceiptStat::Expired,
+        FinalState::Rejected => ReceiptStat::Rejectd,
+        FinalState::Deleted => ReceiptStat::Deleted,
+        FinalState::Unknown => ReceiptStat::Unknown,
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 fn beijing_date(unix_secs: u64) -> ReceiptDate {
     ReceiptDate::from_unix_seconds(unix_secs.saturating_add(RECEIPT_TZ_OFFSET_SECS), true)
 }

@@ -13,7 +13,7 @@ use crate::store::time::to_ms;
 use crate::store::StoreError;
 
 use super::ops::{db_id, state_of, Effects, OpResult, QueueEffect, RouteKey};
-use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
+use super::schema::{FINAL, FORWARDED, ROUTED};
 
 /// The columns every lifecycle write needs.
 struct Placed {
@@ -235,16 +235,7 @@ pub(super) fn finalize(
         _ => false,
     };
     if owed {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO receipt_owed(id, account, state, attempts, created_at)
-             VALUES (?1, ?2, ?3, 0, ?4)",
-        )?
-        .execute(params![
-            db_id(id),
-            p.account,
-            RECEIPT_PENDING,
-            to_ms(report.at)
-        ])?;
+        super::ops_receipt::owe(conn, id, &p.account, to_ms(report.at), effects)?;
     }
     effects.queue.push(QueueEffect::Closed(id));
     Ok(OpResult::Finalize(FinalizeOutcome::Finalized {

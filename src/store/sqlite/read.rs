@@ -115,6 +115,22 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
     Ok((record, message_type))
 }
 
+/// One message's own row (no evidence, no receipt), or `None`.
+pub(crate) fn load_message(
+    conn: &Connection,
+    id: MessageId,
+) -> Result<Option<MessageRecord>, StoreError> {
+    let row = conn
+        .prepare_cached("SELECT * FROM message WHERE id = ?1")?
+        .query_row([db_id(id)], message_from_row)
+        .optional()?;
+    let Some((mut rec, mtype)) = row else {
+        return Ok(None);
+    };
+    rec.message.message_type = message_type(&mtype)?;
+    Ok(Some(rec))
+}
+
 /// One message with everything attached, or `None`.
 pub(crate) fn load(conn: &Connection, id: MessageId) -> Result<Option<MessageRecord>, StoreError> {
     let row = conn
@@ -291,16 +307,26 @@ pub(crate) fn receipts_due(
     )
 }
 
-pub(crate) fn receipt_backlog(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
-    Ok(conn
+/// Ids of the receipts owed to `account` and not acknowledged, after `a`, at most `limit`.
+pub(crate) fn receipt_ids_due(
+    conn: &Connection,
+    account: &str,
+    a: Option<MessageId>,
+    limit: usize,
+) -> Result<Vec<MessageId>, StoreError> {
+    let ids: Vec<i64> = conn
         .prepare_cached(
-            "SELECT account, COUNT(*) FROM receipt_owed WHERE state < ?1
-             GROUP BY account ORDER BY account",
+            "SELECT id FROM receipt_owed WHERE account = ?1 AND state < ?2 AND id > ?3
+             ORDER BY id LIMIT ?4",
         )?
-        .query_map([RECEIPT_ACKED], |r| {
-            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+        .query_map(params![account, RECEIPT_ACKED, after(a), lim(limit)], |r| {
+            r.get(0)
         })?
-        .collect::<Result<_, _>>()?)
+        .collect::<Result<_, _>>()?;
+    Ok(ids
+        .into_iter()
+        .map(|i| MessageId::from_u64(i as u64))
+        .collect())
 }
 
 /// Open messages in one state (`ACCEPTED` or `ROUTED`), by id.
