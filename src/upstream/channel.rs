@@ -375,15 +375,16 @@ impl Channel {
 
     /// Waits up to `queue_timeout` for window room on a bound session.
     ///
-    /// With no session bound at all the wait is cut to `reconnect_min` (when the first
-    /// reconnect attempt is due): a carrier that went away should cost its messages one
-    /// failover, not `queue_timeout` each. Waiting longer would not help them: the caller
+    /// With no session bound at all the wait is cut to twice `reconnect_min` (the first
+    /// reconnect attempt is due within `reconnect_min`, jittered; the rest is for its bind to
+    /// answer): a carrier that went away should cost its messages one failover, not
+    /// `queue_timeout` each, while a carrier that only unbound and took us back keeps them. Waiting longer would not help them: the caller
     /// fails over to the group's next channel, or the message waits in the store for the
     /// rescan, which finds the channel again once it is bound.
     async fn reserve(&self) -> Option<Reservation<'_>> {
         let s = &*self.shared;
         let deadline = Instant::now() + s.cfg.queue_timeout;
-        let grace = s.cfg.reconnect_min.max(DOWN_GRACE_MIN);
+        let grace = s.cfg.reconnect_min.saturating_mul(2).max(DOWN_GRACE_MIN);
         let mut down_since: Option<Instant> = None;
         loop {
             let notified = s.room.notified();
