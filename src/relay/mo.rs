@@ -31,7 +31,7 @@ impl Shared {
             ),
             Ok(false) => {}
             Err(e) => {
-                tracing::error!(account, error = %e, "unsubscribe reply could not be recorded")
+                tracing::error!(account, error = %crate::metrics::MaskedText(&e.to_string()), "unsubscribe reply could not be recorded")
             }
         }
         if let Some(registry) = self.registry.get() {
