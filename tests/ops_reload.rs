@@ -167,6 +167,54 @@ async fn reload_reports_unbinds_removed_accounts_and_refuses_unknown_channels() 
     let (status, _) = demo.submit_text(&number("cucc", 1), TEXT).await;
     assert_eq!(status, 0);
 
+    // Routes, keyword lists and signatures change under a bound client.
+    const NEW_SIGNED: &str = "【新签名】您的订单已发货";
+    const BANNED: &str = "【smppd测试】本店出售月光宝盒";
+    assert_eq!(
+        demo.submit_text(&number("cmcc", 7), NEW_SIGNED).await.0,
+        0x402
+    );
+    assert_eq!(demo.submit_text(&number("cmcc", 8), BANNED).await.0, 0);
+    let words = dir.path().join("extra.txt");
+    std::fs::write(&words, "月光宝盒\n").unwrap();
+    let changed = one_account
+        .replacen(
+            "signatures = [\"【smppd测试】\"]",
+            "signatures = [\"【smppd测试】\", \"【新签名】\"]",
+            1,
+        )
+        .replacen(
+            "[routing.groups.cmcc]\nchannels = [{ channel = \"cmcc-sim\" }]",
+            "[routing.groups.cmcc]\nchannels = [{ channel = \"cucc-sim\" }]",
+            1,
+        )
+        + &format!(
+            "[policy]\nkeyword_files = [{:?}]\n",
+            words.display().to_string()
+        );
+    std::fs::write(&file, &changed).unwrap();
+    let r = reloader.reload().expect("valid reload");
+    assert!(r.routes_changed && r.policy_changed, "{r:?}");
+    assert_eq!(r.accounts_changed, ["demo"], "{r:?}");
+    assert_eq!(demo.submit_text(&number("cmcc", 9), NEW_SIGNED).await.0, 0);
+    assert_eq!(
+        demo.submit_text(&number("cmcc", 10), BANNED).await.0,
+        0x400,
+        "the reloaded keyword list applies"
+    );
+    let moved = number("cmcc", 9);
+    support_gateway::wait_until(
+        "cmcc number sent via cucc-sim",
+        Duration::from_secs(10),
+        || {
+            carriers
+                .destinations("cucc")
+                .iter()
+                .any(|d| d.ends_with(&moved[3..]))
+        },
+    )
+    .await;
+
     shutdown.cancel();
     let _ = serving.await;
     carriers.shutdown().await;
