@@ -1,6 +1,7 @@
 //! Write requests and their dispatch. Each is applied inside the writer's batch
-//! transaction, in its own savepoint, so one failing request does not fail its
-//! companions; statistics change in the same transaction as the state they count.
+//! transaction (in its own savepoint when the batch holds a failing request, so it does
+//! not fail its companions); statistics change in the same transaction as the state they
+//! count.
 
 use std::collections::HashMap;
 
