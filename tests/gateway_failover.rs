@@ -141,6 +141,59 @@ async fn a_carrier_shut_down_mid_run_fails_over_without_losing_messages() {
     carriers.shutdown().await;
 }
 
+/// The worst case for duplicates: the carrier dies with a whole batch written and not yet
+/// answered (its responses are delayed 500 ms). Each of those submits has an unknown outcome:
+/// the carrier may have taken it. With `on_unknown = "resend"` every one is sent again to the
+/// fallback group (at-least-once: none lost), so each can reach two carriers, and no more
+/// than what was in flight in the dead channel's window (32) can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_dying_with_submits_in_flight_duplicates_at_most_its_window() {
+    trace();
+    let dir = tempfile::tempdir().unwrap();
+    let carriers = Carriers::start(|op, c| {
+        if op == "cmcc" {
+            c.response_latency = Duration::from_millis(500);
+        }
+    })
+    .await;
+    let gw = Gateway::start(&base_toml(dir.path(), carriers.ports(), "\"never\"", "")).await;
+    let mut rx = Esme::bind(gw.addr, BindKind::Receiver, "demo", "demo").await;
+    let mut tx = Esme::bind(gw.addr, BindKind::Transmitter, "demo", "demo").await;
+
+    let accepted = submit_cmcc(&mut tx, 0..20).await;
+    wait_until("the batch written to cmcc", Duration::from_secs(5), || {
+        recorded(&carriers, "cmcc").len() == 20
+    })
+    .await;
+    carriers.get("cmcc").shutdown().await;
+
+    let want: BTreeSet<String> = accepted.values().cloned().collect();
+    let got = receipts_for(&mut rx, &want, Duration::from_secs(15)).await;
+    let missing: Vec<&String> = want.difference(&got).collect();
+    assert!(missing.is_empty(), "no receipt for {missing:?}");
+    let dead = recorded(&carriers, "cmcc");
+    let mut live: BTreeMap<u32, u32> = BTreeMap::new();
+    for op in ["cucc", "ctcc"] {
+        for (n, c) in recorded(&carriers, op) {
+            *live.entry(n).or_insert(0) += c;
+        }
+    }
+    // Unknown outcome → re-sent: every in-flight message reached a live carrier, once.
+    assert_eq!(
+        live.keys().copied().collect::<Vec<_>>(),
+        (0..20).collect::<Vec<_>>()
+    );
+    assert!(live.values().all(|c| *c == 1), "{live:?}");
+    let duplicates = dead.keys().filter(|n| live.contains_key(n)).count();
+    assert!(duplicates <= 32, "{duplicates} duplicates > window 32");
+    println!(
+        "in flight at the dead carrier: {}, duplicates {duplicates}",
+        dead.len()
+    );
+    gw.stop().await;
+    carriers.shutdown().await;
+}
+
 /// China Mobile's carrier answers every third submit with ESME_RTHROTTLED. smppd halves the
 /// channel's rate and pauses it (AIMD, see `upstream::throttle`), retries the throttled
 /// submit on the same carrier ahead of the submits queued meanwhile, and recovers the rate

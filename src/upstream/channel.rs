@@ -126,8 +126,18 @@ pub(crate) struct Shared {
     pub(crate) limiter: RateLimiter,
     pub(crate) slots: Vec<Slot>,
     rr: AtomicUsize,
-    /// Woken when window room frees up or a session binds.
+    /// Woken when window room frees up or a session binds. Only the caller at the head of
+    /// the window gate waits on it, so a wake-up lost to a race does not send it to the back.
     pub(crate) room: Notify,
+    /// New submits wait here for window room in arrival order (tokio's mutex is FIFO).
+    gate_queue: tokio::sync::Mutex<()>,
+    /// Held by the one caller waiting on `room`; throttle retries wait here directly.
+    gate_head: tokio::sync::Mutex<()>,
+    /// Callers queued or at the head: while any wait, newcomers queue behind them.
+    gate_waiting: AtomicUsize,
+    /// Since when a waiter has seen no session bound, tagged with `counters.binds` then (a
+    /// bind since makes it stale).
+    unbound_since: Mutex<Option<(Instant, u64)>>,
     pub(crate) counters: Counters,
     pub(crate) events: mpsc::Sender<UpstreamEvent>,
     pub(crate) shutdown: CancellationToken,
@@ -189,6 +199,22 @@ impl Drop for Reservation<'_> {
     }
 }
 
+/// Counts a caller as waiting at the window gate until it got room or gave up.
+struct GateWaiting<'a>(&'a AtomicUsize);
+
+impl<'a> GateWaiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        GateWaiting(count)
+    }
+}
+
+impl Drop for GateWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// A carrier channel: its sessions run as background tasks until [`Channel::shutdown`].
 #[derive(Debug, Clone)]
 pub struct Channel {
@@ -206,6 +232,10 @@ impl Channel {
             slots,
             rr: AtomicUsize::new(0),
             room: Notify::new(),
+            gate_queue: tokio::sync::Mutex::new(()),
+            gate_head: tokio::sync::Mutex::new(()),
+            gate_waiting: AtomicUsize::new(0),
+            unbound_since: Mutex::new(None),
             counters: Counters::default(),
             events,
             shutdown: CancellationToken::new(),
@@ -286,7 +316,7 @@ impl Channel {
             // Window room first, then the rate slot: taking rate slots while waiting for room
             // would let a burst through the limiter before the carrier's throttle answers
             // could slow it down.
-            let Some(reservation) = self.reserve().await else {
+            let Some(reservation) = self.reserve(throttled).await else {
                 return gave_up(resends);
             };
             if std::mem::take(&mut throttled) {
@@ -375,16 +405,34 @@ impl Channel {
 
     /// Waits up to `queue_timeout` for window room on a bound session.
     ///
-    /// With no session bound at all the wait is cut to `reconnect_min` (when the first
-    /// reconnect attempt is due): a carrier that went away should cost its messages one
-    /// failover, not `queue_timeout` each. Waiting longer would not help them: the caller
-    /// fails over to the group's next channel, or the message waits in the store for the
-    /// rescan, which finds the channel again once it is bound.
-    async fn reserve(&self) -> Option<Reservation<'_>> {
+    /// Callers get room in arrival order: they queue, and only the one at the head waits for
+    /// room to free up. A throttled submit's retry (`retry`) skips the queue, as it does at
+    /// the rate limiter: throttling should delay the message, not put it behind everything
+    /// that arrived meanwhile.
+    ///
+    /// With no session bound at all the wait is cut to twice `reconnect_min` (the first
+    /// reconnect attempt is due within `reconnect_min`, jittered; the rest is for its bind to
+    /// answer): a carrier that went away should cost its messages one failover, not
+    /// `queue_timeout` each, while a carrier that only unbound and took us back keeps them.
+    async fn reserve(&self, retry: bool) -> Option<Reservation<'_>> {
         let s = &*self.shared;
+        if s.gate_waiting.load(Ordering::Acquire) == 0 {
+            if let Some(slot) = s.try_reserve() {
+                return Some(Reservation {
+                    shared: s,
+                    slot,
+                    armed: true,
+                });
+            }
+        }
         let deadline = Instant::now() + s.cfg.queue_timeout;
-        let grace = s.cfg.reconnect_min.max(DOWN_GRACE_MIN);
-        let mut down_since: Option<Instant> = None;
+        let _waiting = GateWaiting::new(&s.gate_waiting);
+        let _queued = match retry {
+            true => None,
+            false => Some(self.gate_lock(&s.gate_queue, deadline).await?),
+        };
+        let _head = self.gate_lock(&s.gate_head, deadline).await?;
+        let grace = s.cfg.reconnect_min.saturating_mul(2).max(DOWN_GRACE_MIN);
         loop {
             let notified = s.room.notified();
             tokio::pin!(notified);
@@ -398,21 +446,43 @@ impl Channel {
             }
             let now = Instant::now();
             let wake = if s.slots.iter().any(Slot::is_bound) {
-                down_since = None;
                 // Sessions can all go down while we wait without anything waking us (an
                 // empty window releases nothing): look again after `grace`.
                 deadline.min(now + grace)
             } else {
-                let give_up = *down_since.get_or_insert(now) + grace;
-                give_up.min(deadline)
+                let binds = s.counters.binds.load(Ordering::Acquire);
+                let since = match &mut *s.unbound_since.lock() {
+                    Some((since, b)) if *b == binds => *since,
+                    stale => {
+                        *stale = Some((now, binds));
+                        now
+                    }
+                };
+                // Shared, so the waiters queued behind us do not each wait the grace again.
+                if now >= since + grace {
+                    return None;
+                }
+                deadline.min(since + grace)
             };
-            if now >= deadline || down_since.is_some_and(|d| now >= d + grace) {
+            if now >= deadline {
                 return None;
             }
             tokio::select! {
                 _ = tokio::time::timeout_at(wake, notified) => {}
                 _ = s.shutdown.cancelled() => return None,
             }
+        }
+    }
+
+    /// Takes one of the window gate's locks, unless the deadline passes or the channel stops.
+    async fn gate_lock<'a>(
+        &self,
+        lock: &'a tokio::sync::Mutex<()>,
+        deadline: Instant,
+    ) -> Option<tokio::sync::MutexGuard<'a, ()>> {
+        tokio::select! {
+            guard = tokio::time::timeout_at(deadline, lock.lock()) => guard.ok(),
+            _ = self.shared.shutdown.cancelled() => None,
         }
     }
 

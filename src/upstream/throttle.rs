@@ -27,6 +27,11 @@ const PAUSE_MAX: Duration = Duration::from_secs(2);
 const RECOVER_EVERY: Duration = Duration::from_millis(100);
 /// Slowest rate a throttled channel is cut to, in submits per second.
 const FLOOR_TPS: f64 = 1.0;
+/// How late a grant may be and still keep the schedule (the next slot one interval after the
+/// missed one, so a few come at once). Timers have millisecond resolution and wake late under
+/// load; without this a cap of thousands per second would lose the slots in between. Later
+/// than this the channel was idle and starts afresh: no banked burst above its cap.
+const CATCH_UP: Duration = Duration::from_millis(5);
 
 #[derive(Debug)]
 struct State {
@@ -189,11 +194,8 @@ impl State {
         }
         self.roll_second(now);
         self.granted_this_second += 1;
-        // A slot more than one interval in the past is not banked: an idle channel may not
-        // burst above its cap. Within one interval, keep the schedule (timer wake-ups come a
-        // tick late; restarting from `now` each time would drift below the rate).
         self.last_slot = Some(match interval {
-            Some(i) if now.duration_since(slot) <= i => slot,
+            Some(i) if now.duration_since(slot) <= i.max(CATCH_UP) => slot,
             _ => now,
         });
         Ok(())
@@ -264,6 +266,25 @@ mod tests {
         assert!(start.elapsed() >= PAUSE_MIN, "paused channel sent at once");
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(rl.current_tps(), Some(100.0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_high_cap_is_met_with_millisecond_timers() {
+        // 5000/s is one slot per 200 µs, finer than the timer; late wake-ups catch up.
+        let rl = std::sync::Arc::new(RateLimiter::new(5000));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..1000)
+            .map(|_| {
+                let rl = rl.clone();
+                tokio::spawn(async move { rl.acquire().await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let took = start.elapsed();
+        assert!(took <= Duration::from_millis(250), "{took:?}");
+        assert!(took >= Duration::from_millis(150), "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]
