@@ -3,11 +3,13 @@
 //! concatenated sets that never completed, receipts that never found their message, and
 //! retention compaction.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::message::MessageId;
 use crate::policy::concat::{ConcatKey, ConcatOutcome};
 use crate::relay::receipt::smppd_err;
 use crate::store::{FinalState, MessageRecord, ResendPayload, Route, StoreError};
@@ -22,6 +24,7 @@ const PAGE: usize = 1000;
 pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(shared.settings.rescan_interval);
     let mut rounds: u64 = 0;
+    let mut stranded = HashSet::new();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -29,7 +32,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         }
         let now = SystemTime::now();
         shared.expire(now).await;
-        shared.rescan(rounds == 0, now).await;
+        shared.rescan(rounds == 0, now, &mut stranded).await;
         shared.end_incomplete_sets(now).await;
         shared.drop_orphan_receipts();
         // Compaction is cheap when there is nothing to delete; run it every ~100 rounds.
@@ -64,7 +67,13 @@ impl Shared {
     /// Accepted messages not on their way are dispatched; at start (`recovery`) also those
     /// sent without a carrier response (at-least-once: a carrier may see such a message
     /// twice if smppd died between the carrier's accept and storing its response).
-    async fn rescan(&self, recovery: bool, now: SystemTime) {
+    ///
+    /// Outside recovery a message is offered only if the previous rescan found it
+    /// `Accepted` too (`stranded`): one accepted a moment ago, or waiting in the dispatch
+    /// queue, is also `Accepted` (the route is stored with the carrier's response), and
+    /// queueing it a second time would send it twice once the first job finished.
+    async fn rescan(&self, recovery: bool, now: SystemTime, stranded: &mut HashSet<MessageId>) {
+        let mut still = HashSet::new();
         let mut after = None;
         loop {
             let Ok(page) = self.store.unsent(after, PAGE).await else {
@@ -73,12 +82,18 @@ impl Shared {
             let full = page.len() == PAGE;
             after = page.last().map(|r| r.message.id);
             for rec in page {
-                self.offer(rec, recovery, now).await;
+                let id = rec.message.id;
+                if recovery || stranded.contains(&id) {
+                    self.offer(rec, recovery, now).await;
+                } else if !self.dispatching.contains_key(&id) && !self.held.contains_key(&id) {
+                    still.insert(id);
+                }
             }
             if !full {
                 break;
             }
         }
+        *stranded = still;
         if !recovery {
             return;
         }

@@ -122,9 +122,21 @@ pub fn client_receipt(
 pub(crate) fn for_record(rec: &MessageRecord) -> Option<DeliverSm> {
     let fin = rec.final_state.as_ref()?;
     let m = &rec.message;
-    let text = inbound::from_payload(&m.payload, SystemTime::now())
-        .map(|r| r.text)
-        .unwrap_or_default();
+    // Only the first 20 characters are used: decode the stored short_message directly;
+    // a text in message_payload (empty short_message) takes the full read of the payload.
+    let text = if m.payload.short_message.is_empty() {
+        inbound::from_payload(&m.payload, SystemTime::now())
+            .map(|r| r.text)
+            .unwrap_or_default()
+    } else {
+        crate::text::decode_message(
+            m.payload.data_coding,
+            m.payload.esm_class,
+            &m.payload.short_message,
+        )
+        .map(|(_, t)| t)
+        .unwrap_or_default()
+    };
     let target = ReceiptTarget {
         message_id: m.id,
         source: (
@@ -250,5 +262,68 @@ mod tests {
         t.text_prefix = "【顺丰】您的快递已到".into();
         let pdu = client_receipt(&t, &outcome(ReceiptStat::Delivrd)).unwrap();
         assert!(pdu.short_message.iter().all(u8::is_ascii));
+    }
+
+    #[test]
+    fn a_stored_message_gives_a_receipt_with_its_text_without_the_udh() {
+        use crate::message::MessageType;
+        use crate::store::{Address, FinalRecord, MessageState, NewMessage, ResendPayload};
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let mut short_message = vec![0x05, 0x00, 0x03, 0x2A, 0x02, 0x01];
+        short_message.extend_from_slice(b"Hello from part one of two");
+        let rec = MessageRecord {
+            message: NewMessage {
+                id: MessageId::from_u64(42),
+                account: "acme".into(),
+                bind: "b".into(),
+                message_type: MessageType::Otp,
+                segments: 1,
+                concat: None,
+                payload: ResendPayload {
+                    source: Address {
+                        ton: 5,
+                        npi: 0,
+                        addr: "106900".into(),
+                    },
+                    destination: Address {
+                        ton: 1,
+                        npi: 1,
+                        addr: "8613800138000".into(),
+                    },
+                    esm_class: 0x40,
+                    registered_delivery: 1,
+                    short_message,
+                    ..ResendPayload::default()
+                },
+                validity_deadline: None,
+                accepted_at: at,
+            },
+            state: MessageState::Final,
+            routed: None,
+            submits: Vec::new(),
+            receipts: Vec::new(),
+            carrier_keys: Vec::new(),
+            final_state: Some(FinalRecord {
+                state: FinalState::Undeliverable,
+                reason: Some("904 no route".into()),
+                at,
+                generated_by_smppd: true,
+            }),
+            receipt: None,
+        };
+        let pdu = for_record(&rec).expect("a final message has a receipt");
+        let text = String::from_utf8_lossy(pdu.payload()).into_owned();
+        let parsed = dlr::parse(&text).unwrap();
+        assert_eq!(parsed.stat, ReceiptStat::Undeliv);
+        assert_eq!(parsed.err.as_deref(), Some("904"));
+        assert!(text.contains("text:Hello from part one"), "{text}");
+        let open = MessageRecord {
+            final_state: None,
+            ..rec
+        };
+        assert!(
+            for_record(&open).is_none(),
+            "no receipt before the message ends"
+        );
     }
 }

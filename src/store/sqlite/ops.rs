@@ -83,11 +83,6 @@ pub(crate) enum QueueEffect {
     Closed(MessageId),
 }
 
-/// The time a forward's route is recorded at: when its response arrived.
-fn to_ms_at(submit: &CarrierSubmit) -> i64 {
-    crate::store::time::to_ms(submit.at)
-}
-
 pub(crate) fn db_id(id: MessageId) -> i64 {
     // Ids are < 2^63 until the year ~4000 (36-bit seconds); the cast keeps their order.
     id.as_u64() as i64
@@ -108,12 +103,7 @@ pub(crate) fn apply(
             route: r,
             submit,
             keys,
-        } => {
-            if let Some(r) = r {
-                route(conn, *id, r, to_ms_at(submit), effects)?;
-            }
-            forward(conn, *id, submit, keys, effects)
-        }
+        } => forward(conn, *id, submit, r.as_deref(), keys, effects),
         WriteOp::Receipt { id, receipt } => {
             require(conn, *id)?;
             insert_receipt(conn, *id, receipt).map(|()| OpResult::Done)
