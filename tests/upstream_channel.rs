@@ -43,6 +43,8 @@ async fn bind_submit_and_receipt_event() {
         Some(carrier_id.as_str())
     );
     assert!(!incoming.raw.is_empty());
+    // Acknowledged to the carrier only when the relay answers.
+    incoming.ack.accept();
     wait_until(Duration::from_secs(5), || {
         smppd::sim::SimStats::get(&sim.stats().deliver_acks) == 1
     })
@@ -76,7 +78,10 @@ async fn tx_rx_pairs_bind_both_halves_and_receive_on_the_receiver() {
         .await
         .all_accepted());
     let ev = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
-    assert!(matches!(ev, Ok(Some(UpstreamEvent::Receipt(_)))));
+    let Ok(Some(UpstreamEvent::Receipt(receipt))) = ev else {
+        panic!("expected a receipt, got {ev:?}");
+    };
+    receipt.ack.accept();
     ch.shutdown().await;
 }
 
