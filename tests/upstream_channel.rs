@@ -93,7 +93,8 @@ async fn lost_connection_retries_outstanding_submits_on_another_session() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(1024);
+    let (tx, events) = mpsc::channel(1024);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.window = 8;
     let ch = Channel::start(cfg, tx);
@@ -142,7 +143,8 @@ async fn unknown_outcome_policy_fail_reports_unknown() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.on_unknown = UnknownOutcomePolicy::Fail;
     let ch = Channel::start(cfg, tx);
@@ -171,7 +173,8 @@ async fn carrier_throttling_slows_the_channel_instead_of_failing() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(4096);
+    let (tx, events) = mpsc::channel(4096);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.tps = 0; // no configured cap: only the carrier's answers slow us down
     cfg.window = 64;
@@ -230,7 +233,8 @@ async fn permanent_rejection_is_reported_without_retry() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let ch = Channel::start(channel_config(&sim, 1), tx);
     wait_until(Duration::from_secs(5), || ch.is_available()).await;
     let report = ch.send(message(1, "1", "x")).await;
@@ -254,7 +258,8 @@ async fn transient_rejection_is_retried_within_budget_then_reported() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg: ChannelConfig = channel_config(&sim, 1);
     cfg.transient_retries = 2;
     let ch = Channel::start(cfg, tx);

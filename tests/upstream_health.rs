@@ -15,7 +15,8 @@ use upstream_support::{channel_config, message, receipt_delivered, receipt_id, w
 #[tokio::test]
 async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.enquire_link_interval = Duration::from_millis(100);
     cfg.response_timeout = Duration::from_millis(300);
@@ -45,7 +46,8 @@ async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
 #[tokio::test]
 async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let ch = Channel::start(channel_config(&sim, 2), tx);
     wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 2).await;
     assert_eq!(sim.unbind_all(), 2);
@@ -65,7 +67,8 @@ async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
 #[tokio::test]
 async fn submit_written_to_a_carrier_that_then_hangs_is_unknown_not_unsent() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.response_timeout = Duration::from_millis(300);
     cfg.queue_timeout = Duration::from_millis(200);
@@ -115,8 +118,12 @@ async fn receipts_are_acked_only_when_the_relay_answers_and_the_window_bounds_th
         SimStats::get(&sim.stats().receipts_sent) == 4
     })
     .await;
-    let first = next_receipt(&mut events, Duration::from_secs(5)).await.unwrap();
-    let second = next_receipt(&mut events, Duration::from_secs(5)).await.unwrap();
+    let first = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let second = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert!(
         next_receipt(&mut events, Duration::from_millis(300))
             .await
@@ -132,7 +139,9 @@ async fn receipts_are_acked_only_when_the_relay_answers_and_the_window_bounds_th
     })
     .await;
     // A slot is free again: the third comes in.
-    let third = next_receipt(&mut events, Duration::from_secs(5)).await.unwrap();
+    let third = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
     // Dropped unanswered (e.g. the store failed): ESME_RX_T_APPN, and the carrier sends
     // the same receipt again after its redelivery delay.
     let second_id = receipt_id(&second.deliver);

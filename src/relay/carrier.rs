@@ -123,7 +123,12 @@ impl Shared {
     /// A receipt for an id not known (yet): probably ahead of its submit_sm_resp. It waits,
     /// unacknowledged, for [`CarrierIdIndex::insert`](super::carrier_ids::CarrierIdIndex::insert)
     /// to hand it back; the connection keeps reading meanwhile (the resp may come on it).
-    async fn park_receipt(&self, mut incoming: Incoming, facts: &ReceiptFacts, form: ReceiptIdForm) {
+    async fn park_receipt(
+        &self,
+        mut incoming: Incoming,
+        facts: &ReceiptFacts,
+        form: ReceiptIdForm,
+    ) {
         incoming.ack.release_window();
         let channel = incoming.channel.clone();
         if self
@@ -164,7 +169,10 @@ impl Shared {
             at: incoming.received_at,
         };
         let Some(state) = final_state(&facts.stat) else {
-            return self.store.add_carrier_receipt(part.message_id, evidence).await;
+            return self
+                .store
+                .add_carrier_receipt(part.message_id, evidence)
+                .await;
         };
         let total_parts = self.split_parts.get(&part.message_id).map(|n| *n);
         let decided = match total_parts {
@@ -244,7 +252,11 @@ impl Shared {
 
     /// The final state of a split message from the part receipts kept so far: delivered
     /// only when every part is, failed at the first failed part, `None` while waiting.
-    async fn fold_parts(&self, id: MessageId, total: u16) -> Result<Option<FinalState>, StoreError> {
+    async fn fold_parts(
+        &self,
+        id: MessageId,
+        total: u16,
+    ) -> Result<Option<FinalState>, StoreError> {
         let Some(rec) = self.store.get(id).await? else {
             return Ok(None);
         };
