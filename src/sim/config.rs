@@ -106,6 +106,8 @@ pub struct SimConfig {
     /// once to another (or the next) receiver bind of the account.
     #[serde(with = "humantime_serde")]
     pub redeliver_delay: Duration,
+    /// Send every receipt twice, as some SMSCs do (a receipt is at-least-once).
+    pub duplicate_receipts: bool,
 }
 
 impl Default for SimConfig {
@@ -130,6 +132,7 @@ impl Default for SimConfig {
             record_limit: 1_000_000,
             seed: 1,
             redeliver_delay: Duration::from_secs(1),
+            duplicate_receipts: false,
         }
     }
 }

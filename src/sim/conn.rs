@@ -329,8 +329,16 @@ impl Conn {
                 .unwrap_or(cfg.message_id_format)
                 .format(raw_id);
             let deliver = wire::receipt(&fields, &receipt_id, delivered, SystemTime::now());
+            let due = Instant::now() + cfg.receipt_delay;
+            if cfg.duplicate_receipts {
+                self.receipts.push(PendingDeliver {
+                    due,
+                    system_id: system_id.clone(),
+                    deliver: Box::new(deliver.clone()),
+                });
+            }
             self.receipts.push(PendingDeliver {
-                due: Instant::now() + cfg.receipt_delay,
+                due,
                 system_id: system_id.clone(),
                 deliver: Box::new(deliver),
             });
