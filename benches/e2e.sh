@@ -28,6 +28,7 @@ mkdir -p "$OUT"
 # utime+stime in seconds; fields counted after the last ')' because comm may hold spaces.
 cpu_seconds() { awk '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / 100 }' "/proc/$1/stat"; }
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; }
@@ -68,14 +69,14 @@ for run in $RUNS; do
         gw=$STARTED
     fi
     sim0=$(cpu_seconds "$sim")
-    gw0=0
-    [ -z "$gw" ] || gw0=$(cpu_seconds "$gw")
+    gw0=0; rss0=0
+    [ -z "$gw" ] || { gw0=$(cpu_seconds "$gw"); rss0=$(rss_kib "$gw"); }
     if [ -z "$gw" ]; then bench "$SIM_ADDR" "$run"; else bench "$GW_ADDR" "$run"; fi
     sim1=$(cpu_seconds "$sim")
     gw1=0; rss=0
     [ -z "$gw" ] || { gw1=$(cpu_seconds "$gw"); rss=$(peak_rss_kib "$gw"); }
-    printf '{"sim_cpu_seconds": %s, "smppd_cpu_seconds": %s, "smppd_peak_rss_kib": %s}\n' \
-        "$(awk "BEGIN{print $sim1 - $sim0}")" "$(awk "BEGIN{print $gw1 - $gw0}")" "$rss" \
+    printf '{"sim_cpu_seconds": %s, "smppd_cpu_seconds": %s, "smppd_start_rss_kib": %s, "smppd_peak_rss_kib": %s}\n' \
+        "$(awk "BEGIN{print $sim1 - $sim0}")" "$(awk "BEGIN{print $gw1 - $gw0}")" "$rss0" "$rss" \
         >"$OUT/$run.usage.json"
     [ -z "$gw" ] || stop "$gw"
     stop "$sim"
@@ -94,7 +95,7 @@ for r in runs:
     rows[r] = (s, u)
 ceiling = rows.get("ceiling", (None,))[0]
 def per_msg(cpu, s): return cpu * 1e6 / s["submitted"] if s["submitted"] else 0.0
-hdr = f"{'run':8} {'submits/s':>10} {'receipts/s':>10} {'vs ceil':>7} {'resp p50':>8} {'p99':>7} {'p99.9':>7} {'rcpt p50':>8} {'p99':>7} {'errors':>6} {'missing':>7} {'smppd µs/msg':>12} {'sim µs/msg':>10} {'cpu ratio':>9} {'smppd RSS':>10}"
+hdr = f"{'run':8} {'submits/s':>10} {'receipts/s':>10} {'vs ceil':>7} {'resp p50':>8} {'p99':>7} {'p99.9':>7} {'rcpt p50':>8} {'p99':>7} {'errors':>6} {'missing':>7} {'smppd µs/msg':>12} {'sim µs/msg':>10} {'cpu ratio':>9} {'RSS start':>10} {'RSS peak':>9}"
 print(hdr)
 for r, (s, u) in rows.items():
     vs = s["receipts_per_second"] / ceiling["receipts_per_second"] if ceiling and ceiling["receipts_per_second"] else float("nan")
@@ -104,6 +105,6 @@ for r, (s, u) in rows.items():
     print(f"{r:8} {s['submits_per_second']:10.0f} {s['receipts_per_second']:10.0f} {vs:7.2f} "
           f"{rl['p50']:8.3f} {rl['p99']:7.3f} {rl['p999']:7.3f} {dl['p50']:8.1f} {dl['p99']:7.1f} "
           f"{s['resp_error']:6d} {s['missing_receipts']:7d} {g:12.1f} {m:10.1f} {ratio:9.2f} "
-          f"{u['smppd_peak_rss_kib'] / 1024:8.1f}MB")
+          f"{u.get('smppd_start_rss_kib', 0) / 1024:8.1f}MB {u['smppd_peak_rss_kib'] / 1024:7.1f}MB")
 print("(latencies in ms; cpu ratio = smppd CPU per message / simulator CPU per message, same run)")
 EOF

@@ -33,9 +33,24 @@ async fn kick_suspend_and_resume_reach_real_sessions() {
     );
 
     assert!(control.kick("demo", binds[0].session));
+    // SMPP 3.4 §4.2: the kicked client is told to unbind, not cut off.
+    let unbind = read_pdu(&mut a).await;
+    assert_eq!(
+        (unbind.command_id, unbind.status),
+        (UNBIND, 0),
+        "kick sends unbind"
+    );
+    assert_eq!(
+        control.binds().len(),
+        1,
+        "the kicked bind is no longer listed"
+    );
+    a.write_all(&pdu(UNBIND | RESP, 0, unbind.seq, b""))
+        .await
+        .unwrap();
     assert!(
         closed_within(&mut a, Duration::from_secs(2)).await,
-        "kicked session closed"
+        "kicked session closed after unbind_resp"
     );
     assert!(!control.kick("demo", binds[0].session), "already gone");
     assert!(
@@ -44,7 +59,19 @@ async fn kick_suspend_and_resume_reach_real_sessions() {
     );
 
     assert_eq!(control.suspend("demo"), 1);
-    assert!(closed_within(&mut b, Duration::from_secs(2)).await);
+    let unbind = read_pdu(&mut b).await;
+    assert_eq!(
+        (unbind.command_id, unbind.status),
+        (UNBIND, 0),
+        "suspend sends unbind"
+    );
+    // A client that never answers the unbind is closed after response_timeout (2 s).
+    let t0 = std::time::Instant::now();
+    assert!(closed_within(&mut b, Duration::from_secs(4)).await);
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1500),
+        "waited for unbind_resp"
+    );
     assert!(control.is_suspended("demo"));
     assert_eq!(
         bind_status(srv.addr).await,

@@ -173,6 +173,7 @@ const SYSTEMD_KEYS: &[&str] = &[
     "Group",
     "ExecStartPre",
     "ExecStart",
+    "ExecReload",
     "KillSignal",
     "TimeoutStopSec",
     "Restart",
@@ -245,6 +246,11 @@ fn systemd_unit_is_well_formed_and_hardened() {
             "[Service]",
             "/usr/local/bin/smppd run --config /etc/smppd/smppd.toml"
         ))
+    );
+    assert_eq!(
+        get("ExecReload"),
+        Some(("[Service]", "/bin/kill -HUP $MAINPID")),
+        "systemctl reload sends SIGHUP, which smppd handles as a config reload"
     );
     assert_eq!(
         get("ExecStartPre").unwrap().1,

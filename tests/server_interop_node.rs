@@ -7,10 +7,7 @@ mod server_support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::Value;
 use server_support::*;
-use smppd::pdu::{DeliverSm, MessageState, Tlv};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn node_smpp_available() -> bool {
     let dir = interop_dir();
@@ -20,22 +17,6 @@ fn node_smpp_available() -> bool {
             .current_dir(&dir)
             .args(["-e", "require('smpp')"]),
     )
-}
-
-fn receipt_for(id: &str) -> Box<DeliverSm> {
-    let text = format!(
-        "id:{id} sub:001 dlvrd:001 submit date:2611281200 done date:2611281201 stat:DELIVRD err:000 text:Hello"
-    );
-    let mut d = DeliverSm {
-        esm_class: 0x04,
-        source_addr: "8613800138000".parse().unwrap(),
-        destination_addr: "smppd".parse().unwrap(),
-        short_message: text.as_bytes().try_into().unwrap(),
-        ..Default::default()
-    };
-    d.tlvs.push(Tlv::ReceiptedMessageId(id.parse().unwrap()));
-    d.tlvs.push(Tlv::MessageState(MessageState::DELIVERED));
-    Box::new(d)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,12 +33,8 @@ async fn node_smpp_binds_submits_and_receives_a_receipt() {
         .kill_on_drop(true)
         .spawn()
         .expect("start node");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("client never got ready")
-        .unwrap();
-    assert_eq!(ready.as_deref(), Some("READY"));
+    let mut lines = ClientLines::of(&mut child);
+    lines.ready().await;
 
     let accepted = srv.gateway.accepted();
     assert_eq!(accepted.len(), 5, "{accepted:?}");
@@ -65,13 +42,8 @@ async fn node_smpp_binds_submits_and_receives_a_receipt() {
     assert_eq!(gsm.payload, b"Hello from node smpp");
     let (_, ucs2) = &accepted[1];
     assert_eq!(ucs2.data_coding, 8);
-    let units: Vec<u16> = ucs2
-        .payload
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
     assert_eq!(
-        String::from_utf16(&units).unwrap(),
+        ucs2_text(&ucs2.payload),
         "【测试】您的订单已发货，单号SF1234567890。"
     );
     assert_eq!(accepted[2].1.payload.len(), 6 + 153, "UDH + first part");
@@ -84,13 +56,8 @@ async fn node_smpp_binds_submits_and_receives_a_receipt() {
         .await;
     assert_eq!(r, Ok(()));
 
-    let out = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("client did not finish")
-        .unwrap()
-        .expect("client printed no result");
+    let r = lines.result(Duration::from_secs(20)).await;
     assert_eq!(child.wait().await.unwrap().code(), Some(0));
-    let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["bind_receiver"], 0);
     assert_eq!(r["bind_transmitter"], 0);
     assert_eq!(r["bind_transceiver"], 0);

@@ -7,10 +7,7 @@ mod server_support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::Value;
 use server_support::*;
-use smppd::pdu::{DeliverSm, MessageState, Tlv};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn smpplib_available() -> bool {
     tool_available(
@@ -29,23 +26,6 @@ fn spawn_client(scenario: &str, srv: &TestServer) -> tokio::process::Child {
         .expect("start python3")
 }
 
-/// A delivery receipt for `id` in the format of SMPP 3.4 Appendix B.
-pub fn receipt_for(id: &str) -> Box<DeliverSm> {
-    let text = format!(
-        "id:{id} sub:001 dlvrd:001 submit date:2611281200 done date:2611281201 stat:DELIVRD err:000 text:Hello"
-    );
-    let mut d = DeliverSm {
-        esm_class: 0x04,
-        source_addr: "8613800138000".parse().unwrap(),
-        destination_addr: "smppd".parse().unwrap(),
-        short_message: text.as_bytes().try_into().unwrap(),
-        ..Default::default()
-    };
-    d.tlvs.push(Tlv::ReceiptedMessageId(id.parse().unwrap()));
-    d.tlvs.push(Tlv::MessageState(MessageState::DELIVERED));
-    Box::new(d)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     if !smpplib_available() {
@@ -53,12 +33,8 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     }
     let srv = start().await;
     let mut child = spawn_client("flow", &srv);
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("client never got ready")
-        .unwrap();
-    assert_eq!(ready.as_deref(), Some("READY"));
+    let mut lines = ClientLines::of(&mut child);
+    lines.ready().await;
 
     // What the gateway accepted: GSM-7, UCS-2 Chinese, two concatenated parts, the TRX one.
     let accepted = srv.gateway.accepted();
@@ -68,13 +44,8 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
     assert_eq!(gsm.payload, b"Hello from smpplib \x00 \x1b(1\x1b) \x1be5");
     let (_, ucs2) = &accepted[1];
     assert_eq!(ucs2.data_coding, 8);
-    let units: Vec<u16> = ucs2
-        .payload
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
     assert_eq!(
-        String::from_utf16(&units).unwrap(),
+        ucs2_text(&ucs2.payload),
         "【测试】您的验证码是123456，5分钟内有效。"
     );
     for (_, part) in &accepted[2..4] {
@@ -92,12 +63,7 @@ async fn smpplib_binds_submits_and_receives_a_receipt_on_a_separate_receiver() {
         .await;
     assert_eq!(r, Ok(()), "acknowledged with deliver_sm_resp");
 
-    let out = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("client did not finish")
-        .unwrap()
-        .expect("client printed no result");
-    let r: Value = serde_json::from_str(&out).unwrap();
+    let r = lines.result(Duration::from_secs(20)).await;
     assert_eq!(child.wait().await.unwrap().code(), Some(0));
 
     assert_eq!(r["bind_receiver"], 0);
@@ -136,16 +102,11 @@ async fn smpplib_sees_every_refusal_status() {
     }
     let srv = start().await;
     let mut child = spawn_client("negative", &srv);
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines = ClientLines::of(&mut child);
     // The held submits fill the window; release them once the client has seen the throttle.
-    let out = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("client did not finish")
-        .unwrap()
-        .expect("client printed no result");
+    let r = lines.result(Duration::from_secs(30)).await;
     srv.gateway.release_held();
     assert_eq!(child.wait().await.unwrap().code(), Some(0));
-    let r: Value = serde_json::from_str(&out).unwrap();
 
     assert_eq!(r["bad_password"], 0x0E, "ESME_RINVPASWD");
     assert_eq!(r["unknown_system_id"], 0x0E, "same code as a bad password");

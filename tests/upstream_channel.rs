@@ -224,6 +224,56 @@ async fn carrier_throttling_slows_the_channel_instead_of_failing() {
     ch.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_message_is_retried_before_the_messages_queued_behind_it() {
+    let sim = Simulator::start(SimConfig {
+        throttle_every: 3,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (tx, events) = mpsc::channel(4096);
+    upstream_support::accept_events(events);
+    let mut cfg = channel_config(&sim, 1);
+    cfg.window = 4;
+    // The throttled rate is slow; waiting for window room is expected here, not a reason
+    // to give up (the dispatcher would fail over on NotSent).
+    cfg.queue_timeout = Duration::from_secs(60);
+    let ch = Channel::start(cfg, tx);
+    wait_until(Duration::from_secs(5), || ch.is_available()).await;
+
+    // 30 messages queue up in order; every third submit is throttled.
+    let mut sends = Vec::new();
+    for i in 0..30u64 {
+        let ch = ch.clone();
+        sends.push(tokio::spawn(async move {
+            ch.send(message(i, "13800138000", &format!("m{i}"))).await
+        }));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    for s in sends {
+        assert!(s.await.unwrap().all_accepted());
+    }
+    let order: Vec<u64> = sim
+        .record()
+        .submits()
+        .iter()
+        .filter_map(|r| r.text.as_deref()?.strip_prefix('m')?.parse().ok())
+        .collect();
+    assert_eq!(order.len(), 30);
+    eprintln!("order at the carrier: {order:?}");
+    // A throttled message goes again ahead of the ones still waiting for window room and
+    // for a rate slot: it lands about a window (4, plus the gate's head) late; twice that
+    // if its retry is throttled too. Queued behind everyone it would be ~20 late.
+    for (pos, m) in order.iter().enumerate() {
+        assert!(
+            pos <= *m as usize + 10,
+            "m{m} landed at {pos}, overtaken by the queue: {order:?}"
+        );
+    }
+    ch.shutdown().await;
+}
+
 #[tokio::test]
 async fn permanent_rejection_is_reported_without_retry() {
     let sim = Simulator::start(SimConfig {

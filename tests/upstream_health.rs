@@ -65,6 +65,49 @@ async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
 }
 
 #[tokio::test]
+async fn a_send_to_a_carrier_that_went_away_gives_up_in_the_reconnect_grace_not_the_queue_timeout()
+{
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
+    let mut cfg = channel_config(&sim, 1);
+    cfg.reconnect_min = Duration::from_millis(100);
+    cfg.queue_timeout = Duration::from_secs(30);
+    let ch = Channel::start(cfg, tx);
+    wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 1).await;
+    sim.shutdown().await;
+    wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 0).await;
+    // Nothing listens any more: waiting the 30 s queue_timeout would only delay the
+    // dispatcher's failover.
+    let started = tokio::time::Instant::now();
+    let report = ch.send(message(1, "13800138000", "x")).await;
+    assert_eq!(report.parts, vec![SubmitOutcome::NotSent]);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    ch.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_send_during_an_unbind_and_rebind_waits_for_the_new_session() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
+    let mut cfg = channel_config(&sim, 1);
+    cfg.reconnect_min = Duration::from_millis(100);
+    let ch = Channel::start(cfg, tx);
+    wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 1).await;
+    assert_eq!(sim.unbind_all(), 1);
+    wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 0).await;
+    // The carrier takes us back within the first reconnect attempt: no failover needed.
+    let report = ch.send(message(1, "13800138000", "during")).await;
+    assert!(report.all_accepted(), "{report:?}");
+    ch.shutdown().await;
+}
+
+#[tokio::test]
 async fn submit_written_to_a_carrier_that_then_hangs_is_unknown_not_unsent() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let (tx, events) = mpsc::channel(16);

@@ -137,7 +137,8 @@ impl LimitsChange {
 }
 
 /// `PUT /accounts/{account}/limits`: takes effect for the next submit; usage is kept.
-/// Not written back to the config file: a restart applies the configured limits again.
+/// Persisted in the admin overlay before answering (kept across restarts and reloads until
+/// the config file changes this account's limits; see `admin::overlay`).
 pub(crate) async fn set_limits(
     State(state): State<AdminState>,
     Path(id): Path<String>,
@@ -149,13 +150,27 @@ pub(crate) async fn set_limits(
         .quota_usage(&id, now)
         .ok_or_else(|| ApiError::not_found(format!("no account {id:?} with quotas")))?;
     let limits = change.apply(current.limits)?;
+    // Persisted first: an answer of success means the change survives a restart.
+    if let Some(overlay) = &state.overlay {
+        overlay
+            .record_limits(&id, limits)
+            .map_err(|e| ApiError::internal(format!("limits not changed: {e}")))?;
+    }
     state.policy.set_limits(&id, limits, now);
+    if let Some(p) = state.accounts.write().get_mut(&id) {
+        p.tps = limits.tps;
+        p.burst = Some(limits.burst);
+        p.bind_tps = limits.bind_tps;
+        p.bind_burst = Some(limits.bind_burst);
+        p.daily_cap = limits.daily_cap;
+        p.monthly_cap = limits.monthly_cap;
+    }
     tracing::info!(account = %id, ?limits, "admin: quota limits changed");
     Ok(Json(json!({
         "account": id,
         "limits": limits,
         "quota": state.policy.quota_usage(&id, now),
-        "persisted": false,
+        "persisted": state.overlay.is_some(),
     })))
 }
 

@@ -40,6 +40,19 @@ pub trait ServerControl: Send + Sync {
     fn is_draining(&self) -> bool;
 }
 
+/// Config reload (the SIGHUP path), for `POST /config/reload`.
+pub trait ConfigControl: Send + Sync {
+    /// Re-reads the config file and applies it; `Err` = refused, the old config stays.
+    /// Blocking: the API calls it on a blocking thread.
+    fn reload(&self) -> Result<crate::config::ReloadReport, String>;
+}
+
+impl ConfigControl for crate::config::Reloader {
+    fn reload(&self) -> Result<crate::config::ReloadReport, String> {
+        crate::config::Reloader::reload(self).map_err(|e| e.to_string())
+    }
+}
+
 /// The run-time log filter (a `tracing_subscriber::reload` handle).
 pub trait LogControl: Send + Sync {
     /// The filter in force, as text (`info,smppd::server=debug`).
@@ -70,8 +83,9 @@ where
 /// Drain: new binds are refused at once; when built with the server's shutdown token
 /// ([`RegistryControl::with_drain`]) the server is also told to stop, which unbinds every
 /// session gracefully (`unbind`, in-flight submits answered) while the pipeline keeps
-/// emptying the queues to carriers. Kick and suspend close sessions without an unbind
-/// (the registry's eviction), so a client may see its last submits unanswered and retry.
+/// emptying the queues to carriers. Kick and suspend end sessions the same graceful way,
+/// one session or one account at a time: unbind (in-flight submits still answered), wait
+/// for unbind_resp at most response_timeout, close.
 #[derive(Debug, Clone)]
 pub struct RegistryControl {
     registry: std::sync::Arc<crate::server::SessionRegistry>,

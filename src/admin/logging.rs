@@ -4,6 +4,7 @@
 //! Phone numbers are personal data: log them through [`crate::metrics::MaskedMsisdn`]
 //! (`138****8000`), and message text only at `debug` or below.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -57,13 +58,22 @@ pub fn init(config: &LogConfig) -> Result<Arc<dyn LogControl>, LogError> {
         .map_err(|e| LogError::Filter(directives.clone(), e.to_string()))?;
     let (filter, handle) = reload::Layer::new(filter);
     let registry = Registry::default().with(filter);
+    // stderr: stdout carries the lines scripts read ("smppd listening on …").
+    let ansi = std::io::stderr().is_terminal();
     let result = match config.format {
-        LogFormat::Human => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Human => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(ansi),
+            )
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .json()
-                    .with_current_span(true),
+                    .with_current_span(true)
+                    .with_writer(std::io::stderr),
             )
             .try_init(),
     };

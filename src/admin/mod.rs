@@ -7,7 +7,8 @@
 //!   to listen on a wildcard address (0.0.0.0 / ::), so an open API is loopback-only.
 //! - The API is described in `deploy/openapi.yaml` (a test checks the server against it).
 //! - [`AdminState`] is a struct of handles the composition root builds once; the admin
-//!   API owns no data of its own besides the templates approved at run time.
+//!   API owns no data of its own: run-time limit and template changes go to the
+//!   [`Overlay`] file next to the store.
 
 mod accounts;
 mod auth;
@@ -18,6 +19,7 @@ mod evidence;
 pub mod logging;
 mod messages;
 mod ops;
+mod overlay;
 mod policy;
 mod routes;
 mod stats;
@@ -34,8 +36,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use config::AdminConfig;
-pub use control::{BindSummary, LogControl, RegistryControl, ServerControl};
+pub use control::{BindSummary, ConfigControl, LogControl, RegistryControl, ServerControl};
 pub use error::ApiError;
+pub use overlay::{overlay_path, Overlay, OverlayError};
 
 use crate::metrics::Metrics;
 use crate::policy::{AccountPolicy, Policy};
@@ -87,6 +90,9 @@ pub struct AdminState {
     pub(crate) server: Option<Arc<dyn ServerControl>>,
     pub(crate) log: Option<Arc<dyn LogControl>>,
     pub(crate) accounts: Arc<RwLock<BTreeMap<String, AccountPolicy>>>,
+    /// Where run-time limit and template changes are persisted (none: lost at restart).
+    pub(crate) overlay: Option<Arc<Overlay>>,
+    pub(crate) reloader: Option<Arc<dyn ConfigControl>>,
     pub(crate) token: Option<Arc<str>>,
 }
 
@@ -120,6 +126,8 @@ impl AdminState {
             server: None,
             log: None,
             accounts: Arc::new(RwLock::new(BTreeMap::new())),
+            overlay: None,
+            reloader: None,
             token: None,
         }
     }
@@ -154,6 +162,24 @@ impl AdminState {
         I: IntoIterator<Item = (String, AccountPolicy)>,
     {
         self.accounts.write().extend(accounts);
+        self
+    }
+
+    /// The account policies in force, shared with the config reload, and the overlay that
+    /// persists run-time limit and template changes (the composition root's wiring).
+    pub fn with_account_policies(
+        mut self,
+        accounts: Arc<RwLock<BTreeMap<String, AccountPolicy>>>,
+        overlay: Arc<Overlay>,
+    ) -> AdminState {
+        self.accounts = accounts;
+        self.overlay = Some(overlay);
+        self
+    }
+
+    /// Config reload (`POST /config/reload`).
+    pub fn with_reloader(mut self, reloader: Arc<dyn ConfigControl>) -> AdminState {
+        self.reloader = Some(reloader);
         self
     }
 
@@ -198,7 +224,8 @@ pub fn router(state: AdminState) -> Router {
         .route("/stats", get(stats::statistics))
         .route("/billing.csv", get(stats::billing_csv))
         .route("/log-level", get(ops::log_level).put(ops::set_log_level))
-        .route("/drain", get(ops::drain_status).post(ops::drain));
+        .route("/drain", get(ops::drain_status).post(ops::drain))
+        .route("/config/reload", post(ops::reload_config));
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(ops::metrics))

@@ -132,6 +132,27 @@ pub(crate) async fn set_log_level(
     Ok(Json(json!({ "filter": log.current() })))
 }
 
+/// `POST /config/reload`: the same reload as SIGHUP; a refused reload answers 422 and the
+/// old config stays.
+pub(crate) async fn reload_config(
+    State(state): State<AdminState>,
+) -> Result<Json<Value>, ApiError> {
+    let reloader = state
+        .reloader
+        .clone()
+        .ok_or_else(|| ApiError::unavailable("config reload is not wired in this process"))?;
+    tracing::info!("admin: config reload requested");
+    let report = tokio::task::spawn_blocking(move || reloader.reload())
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| {
+            ApiError::unprocessable(format!(
+                "reload refused, the previous config stays in force: {e}"
+            ))
+        })?;
+    Ok(Json(json!({ "reloaded": true, "report": report })))
+}
+
 fn drain_json(state: &AdminState, draining: bool, unbound: Option<usize>) -> Value {
     let q = state.store.queue_depth();
     json!({

@@ -192,8 +192,8 @@ pub(crate) struct NewTemplate {
     message_type: MessageType,
 }
 
-/// `POST /policy/templates`: approves a template at run time (until the next restart;
-/// add it to the config file to keep it).
+/// `POST /policy/templates`: approves a template at run time, persisted in the admin
+/// overlay (kept across restarts until the config file defines a template of that id).
 pub(crate) async fn approve_template(
     State(state): State<AdminState>,
     JsonBody(t): JsonBody<NewTemplate>,
@@ -230,6 +230,22 @@ pub(crate) async fn approve_template(
     if let Some(limits) = limits {
         state.policy.set_limits(&t.account, limits, now);
     }
+    let spec = TemplateSpec {
+        id: t.id.clone(),
+        text: t.text.clone(),
+        message_type: t.message_type,
+    };
+    if let Some(overlay) = &state.overlay {
+        if let Err(e) = overlay.record_template(&t.account, spec) {
+            // Not persisted: take it back so the answer and the running state agree.
+            let old = policy.clone();
+            let _ = state.policy.set_account(&t.account, old, now);
+            if let Some(limits) = limits {
+                state.policy.set_limits(&t.account, limits, now);
+            }
+            return Err(ApiError::internal(format!("template not approved: {e}")));
+        }
+    }
     accounts.insert(t.account.clone(), next);
     tracing::info!(account = %t.account, template = %t.id, "admin: template approved");
     Ok((
@@ -239,7 +255,7 @@ pub(crate) async fn approve_template(
             "id": t.id,
             "text": t.text,
             "message_type": t.message_type,
-            "persisted": false,
+            "persisted": state.overlay.is_some(),
         })),
     ))
 }

@@ -1,12 +1,14 @@
-//! `smppd run`, `smppd check-config` and `smppd hash-password`.
+//! `smppd run` (with SIGHUP config reload), `smppd check-config` and `smppd hash-password`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{self, Config};
+use crate::admin::LogControl;
+use crate::config::{self, Config, Reloader};
 use crate::server::ShutdownReport;
 
 /// `smppd check-config FILE`: parse and validate, print a one-line summary or the error.
@@ -63,7 +65,15 @@ pub(crate) fn run(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_tracing();
+    // One subscriber for the process, with the reload handle the admin API's log-level
+    // endpoint and config reloads steer.
+    let log = match crate::admin::logging::init(&cfg.log) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("smppd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,11 +84,11 @@ pub(crate) fn run(file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(cfg))
+    runtime.block_on(serve(cfg, log))
 }
 
-async fn serve(cfg: Config) -> ExitCode {
-    let started = match crate::gateway::start(&cfg).await {
+async fn serve(cfg: Config, log: Arc<dyn LogControl>) -> ExitCode {
+    let mut started = match crate::gateway::start(&cfg).await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("cannot start: {e}");
@@ -86,6 +96,14 @@ async fn serve(cfg: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    started.set_log_control(log);
+    // Before the "listening" lines: a SIGHUP from then on reloads rather than kills.
+    if let Err(e) = spawn_reload_on_sighup(started.reloader.clone()) {
+        tracing::warn!(error = %e, "cannot handle SIGHUP; config reload only through the admin API");
+    }
+    if let Some(a) = started.admin_addr {
+        println!("admin API listening on {a}");
+    }
     for a in &started.client_addrs {
         // Scripts (and the measurement tools) read this line to find an ephemeral port.
         println!("smppd listening on {a}");
@@ -132,11 +150,23 @@ async fn signal_shutdown(token: CancellationToken) {
     token.cancel();
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Reloads the config on every SIGHUP (`systemctl reload`), one reload at a time, off the
+/// async threads (reading files and compiling lists block).
+fn spawn_reload_on_sighup(reloader: Reloader) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hup = signal(SignalKind::hangup())?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP: reloading the config");
+                let r = reloader.clone();
+                // The outcome is logged by `reload` itself.
+                let _ = tokio::task::spawn_blocking(move || r.reload()).await;
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = reloader;
+    Ok(())
 }

@@ -5,10 +5,11 @@
 
 mod account;
 mod password;
+mod reload;
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -16,7 +17,9 @@ pub use account::{Account, AccountConfig, MAX_SYSTEM_ID_LEN};
 pub use password::{
     hash_password, hash_password_with, Credential, HashPasswordError, MAX_PASSWORD_LEN,
 };
+pub use reload::{ReloadError, ReloadReport, Reloader};
 
+use crate::admin::logging::LogConfig;
 use crate::admin::AdminConfig;
 use crate::gateway::GatewaySettings;
 use crate::policy::PolicySettings;
@@ -54,6 +57,8 @@ struct RawConfig {
     sim: SimSection,
     #[serde(default)]
     admin: AdminConfig,
+    #[serde(default)]
+    log: LogConfig,
 }
 
 /// `[upstream]`: the carrier channels smppd binds to.
@@ -95,6 +100,11 @@ pub struct Config {
     pub sim: SimSection,
     /// `[admin]`: the operator's HTTP API (off unless `listen` is set).
     pub admin: AdminConfig,
+    /// `[log]`: human or JSON lines, the initial filter.
+    pub log: LogConfig,
+    /// The file it was read from (`None`: the embedded default or a string); a config
+    /// reload re-reads it.
+    pub source: Option<PathBuf>,
 }
 
 /// Why a configuration was refused. Every variant names the file.
@@ -140,7 +150,9 @@ impl Config {
             file: file.clone(),
             source,
         })?;
-        Config::parse(&text, &file)
+        let mut cfg = Config::parse(&text, &file)?;
+        cfg.source = Some(path.to_path_buf());
+        Ok(cfg)
     }
 
     /// The embedded default ([`EMBEDDED_DEFAULT`]), validated like any file.
@@ -229,6 +241,8 @@ impl Config {
             upstream: raw.upstream,
             sim: raw.sim,
             admin: raw.admin,
+            log: raw.log,
+            source: None,
         })
     }
 }

@@ -136,7 +136,7 @@ impl Shared {
             }
         };
         let channel = route.channel.clone();
-        if let Err(e) = self.store.mark_routed(job.id, route, now).await {
+        if let Err(e) = self.mark_routed_if_needed(&job, &route, now).await {
             tracing::warn!(message_id = %job.id, error = %e, "could not mark routed; left to the rescan");
             return;
         }
@@ -157,6 +157,7 @@ impl Shared {
                 return self.retry(job);
             }
         };
+        tracing::debug!(message_id = %job.id, channel, parts = ?report.parts, "carrier answered");
         let channel_key: Arc<str> = Arc::from(channel.as_str());
         if report.total_parts > 1 {
             self.split_parts.insert(
@@ -190,7 +191,7 @@ impl Shared {
                         self.record_submit(
                             job.id,
                             part,
-                            &channel,
+                            &route,
                             Some(carrier_message_id),
                             0,
                             raw_resp,
@@ -205,7 +206,7 @@ impl Shared {
                     self.record_submit(
                         job.id,
                         part,
-                        &channel,
+                        &route,
                         Some(carrier_message_id),
                         0,
                         raw_resp,
@@ -222,7 +223,7 @@ impl Shared {
                 self.record_submit(
                     job.id,
                     part,
-                    &channel,
+                    &route,
                     None,
                     status,
                     &bytes::Bytes::new(),
@@ -296,7 +297,7 @@ impl Shared {
         &self,
         id: MessageId,
         part: u16,
-        channel: &str,
+        route: &Route,
         carrier_id: Option<&str>,
         status: u32,
         raw: &bytes::Bytes,
@@ -305,13 +306,17 @@ impl Shared {
     ) {
         let submit = CarrierSubmit {
             part,
-            channel: channel.to_owned(),
+            channel: route.channel.clone(),
             carrier_message_id: carrier_id.map(str::to_owned),
             command_status: status,
             raw_resp: raw.to_vec(),
             at,
         };
-        if let Err(e) = self.store.record_forwarded(id, submit, keys).await {
+        // The route is recorded with the response (one write instead of two).
+        let written = self
+            .store
+            .record_forwarded_on(id, route.clone(), submit, keys);
+        if let Err(e) = written.await {
             tracing::error!(message_id = %id, error = %e, "could not record the carrier's submit_sm_resp");
         }
     }

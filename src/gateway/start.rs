@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::admin::{AdminState, RegistryControl};
-use crate::config::Config;
+use crate::admin::{overlay_path, AdminState, LogControl, Overlay, RegistryControl};
+use crate::config::{Config, Reloader};
 use crate::message::MessageIdAllocator;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
@@ -66,6 +66,8 @@ pub struct Started {
     pub pipeline: Pipeline,
     /// Embedded simulated carriers, if the config has any.
     pub sims: Vec<SimHandle>,
+    /// Re-reads the config file and applies it (SIGHUP, the admin API).
+    pub reloader: Reloader,
     server: Server<Pipeline>,
     listeners: Vec<tokio::net::TcpListener>,
     admin: Option<(
@@ -102,14 +104,28 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     let routes = RouteTable::new(&cfg.routing, &names)
         .map_err(|e| StartError::Routing(e.to_string()))?
         .with_portability(Arc::new(portability));
+    // Limits and templates changed through the admin API, on top of the file's.
+    let overlay = Arc::new(
+        Overlay::open(overlay_path(&cfg.store.path))
+            .map_err(|e| StartError::Admin(e.to_string()))?,
+    );
+    let (account_policies, notes) = overlay
+        .effective(
+            cfg.accounts
+                .iter()
+                .map(|a| (a.system_id.as_str(), &a.policy)),
+        )
+        .map_err(|e| StartError::Admin(e.to_string()))?;
+    for note in notes {
+        tracing::info!("admin overlay: {note}");
+    }
     let policy = Policy::new(
         cfg.policy.clone(),
-        cfg.accounts
-            .iter()
-            .map(|a| (a.system_id.clone(), a.policy.clone())),
+        account_policies.iter().cloned(),
         SystemTime::now(),
     )
     .map_err(|e| StartError::Policy(e.to_string()))?;
+    let account_policies = Arc::new(RwLock::new(account_policies.into_iter().collect()));
 
     let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Admin(e.to_string()))?);
     let (dispatch_tx, dispatch_rx) = mpsc::channel(cfg.gateway.dispatch_queue.max(1));
@@ -142,6 +158,13 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     };
     let server = Server::new(&cfg.server, &cfg.accounts, Arc::new(pipeline.clone()));
     let _ = shared.registry.set(server.registry());
+    let reloader = Reloader::new(
+        cfg.clone(),
+        shared.clone(),
+        server.authenticator(),
+        overlay.clone(),
+        account_policies.clone(),
+    );
     let listeners = server.bind().await.map_err(StartError::Listen)?;
     let admin = match cfg.admin.listen {
         Some(addr) => {
@@ -161,11 +184,8 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
                 metrics.clone(),
             )
             .with_live_routes(move || live.routes())
-            .with_accounts(
-                cfg.accounts
-                    .iter()
-                    .map(|a| (a.system_id.clone(), a.policy.clone())),
-            )
+            .with_account_policies(account_policies.clone(), overlay.clone())
+            .with_reloader(Arc::new(reloader.clone()))
             .with_token(token);
             Some((listener, state, server.registry()))
         }
@@ -196,6 +216,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         admin_addr,
         pipeline,
         sims,
+        reloader,
         server,
         listeners,
         admin,
@@ -205,6 +226,15 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
 }
 
 impl Started {
+    /// The run-time log filter, for the admin API's log-level endpoint and reloads of
+    /// `log.filter` (the binary installs the subscriber before starting).
+    pub fn set_log_control(&mut self, log: Arc<dyn LogControl>) {
+        self.reloader.set_log_control(log.clone());
+        if let Some((_, state, _)) = self.admin.as_mut() {
+            *state = state.clone().with_log(log);
+        }
+    }
+
     /// Serves clients until `shutdown` is cancelled, then stops everything in order.
     pub async fn serve(self, shutdown: CancellationToken) -> ShutdownReport {
         if let Some((listener, state, registry)) = self.admin {

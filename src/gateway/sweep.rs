@@ -3,14 +3,16 @@
 //! concatenated sets that never completed, receipts that never found their message, and
 //! retention compaction.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::message::MessageId;
 use crate::policy::concat::{ConcatKey, ConcatOutcome};
 use crate::relay::receipt::smppd_err;
-use crate::store::{FinalState, MessageRecord};
+use crate::store::{FinalState, MessageRecord, ResendPayload, Route, StoreError};
 
 use super::dispatch::Job;
 use super::{inbound, Shared};
@@ -22,6 +24,7 @@ const PAGE: usize = 1000;
 pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(shared.settings.rescan_interval);
     let mut rounds: u64 = 0;
+    let mut stranded = HashSet::new();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -29,7 +32,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         }
         let now = SystemTime::now();
         shared.expire(now).await;
-        shared.rescan(rounds == 0, now).await;
+        shared.rescan(rounds == 0, now, &mut stranded).await;
         shared.end_incomplete_sets(now).await;
         shared.drop_orphan_receipts();
         // Compaction is cheap when there is nothing to delete; run it every ~100 rounds.
@@ -64,7 +67,13 @@ impl Shared {
     /// Accepted messages not on their way are dispatched; at start (`recovery`) also those
     /// sent without a carrier response (at-least-once: a carrier may see such a message
     /// twice if smppd died between the carrier's accept and storing its response).
-    async fn rescan(&self, recovery: bool, now: SystemTime) {
+    ///
+    /// Outside recovery a message is offered only if the previous rescan found it
+    /// `Accepted` too (`stranded`): one accepted a moment ago, or waiting in the dispatch
+    /// queue, is also `Accepted` (the route is stored with the carrier's response), and
+    /// queueing it a second time would send it twice once the first job finished.
+    async fn rescan(&self, recovery: bool, now: SystemTime, stranded: &mut HashSet<MessageId>) {
+        let mut still = HashSet::new();
         let mut after = None;
         loop {
             let Ok(page) = self.store.unsent(after, PAGE).await else {
@@ -73,12 +82,18 @@ impl Shared {
             let full = page.len() == PAGE;
             after = page.last().map(|r| r.message.id);
             for rec in page {
-                self.offer(rec, recovery, now).await;
+                let id = rec.message.id;
+                if recovery || stranded.contains(&id) {
+                    self.offer(rec, recovery, now).await;
+                } else if !self.dispatching.contains_key(&id) && !self.held.contains_key(&id) {
+                    still.insert(id);
+                }
             }
             if !full {
                 break;
             }
         }
+        *stranded = still;
         if !recovery {
             return;
         }
@@ -146,6 +161,24 @@ impl Shared {
         self.enqueue(Job::new(m.id, &m.account, m.message_type, m.payload));
     }
 
+    /// Records "handed to a channel" before sending only where recovery needs it. A message
+    /// never sent and one sent without a response are both sent again at recovery, so for
+    /// most messages the route is stored with the carrier's response instead (one write
+    /// fewer). A part of a client-side concatenated set is different: at recovery an
+    /// `Accepted` part goes back into the assembler (its set may be incomplete), so a part
+    /// already dispatched must be `Routed` or its set would wait for parts that left.
+    pub(crate) async fn mark_routed_if_needed(
+        &self,
+        job: &Job,
+        route: &Route,
+        at: SystemTime,
+    ) -> Result<(), StoreError> {
+        if !may_be_concat_part(&job.payload) {
+            return Ok(());
+        }
+        self.store.mark_routed(job.id, route.clone(), at).await
+    }
+
     /// Sets that never completed: every held part ends REJECTD (never forwarded).
     async fn end_incomplete_sets(&self, now: SystemTime) {
         for set in self.policy.concat().sweep(now) {
@@ -169,5 +202,51 @@ impl Shared {
             tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; the carrier will send it again");
             orphan.ack.retry_later();
         }
+    }
+}
+
+/// esm_class bit 6: the short_message starts with a user data header (SMPP 3.4 §5.2.12).
+const ESM_UDHI: u8 = 0x40;
+/// `sar_msg_ref_num` (SMPP 3.4 §5.3.2.22).
+const SAR_MSG_REF_NUM: u16 = 0x020C;
+
+/// Whether the stored message may be one part of a client-side concatenated set: a UDH
+/// (which may carry IE 0x00/0x08) or the sar_* TLVs. Errs on the side of "yes".
+fn may_be_concat_part(p: &ResendPayload) -> bool {
+    if p.esm_class & ESM_UDHI != 0 {
+        return true;
+    }
+    // TLVs as on the wire: tag (2), length (2), value.
+    let mut rest = p.tlvs.as_slice();
+    while let [t0, t1, l0, l1, tail @ ..] = rest {
+        if u16::from_be_bytes([*t0, *t1]) == SAR_MSG_REF_NUM {
+            return true;
+        }
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        rest = tail.get(len..).unwrap_or(&[]);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concat_parts_are_recognised_by_udh_or_sar_tlvs() {
+        let mut p = ResendPayload::default();
+        assert!(!may_be_concat_part(&p));
+        // message_payload (0x0424) then sar_msg_ref_num.
+        p.tlvs = vec![
+            0x04, 0x24, 0x00, 0x02, 0xAA, 0xBB, 0x02, 0x0C, 0x00, 0x02, 0x00, 0x01,
+        ];
+        assert!(may_be_concat_part(&p));
+        p.tlvs.truncate(6);
+        assert!(
+            !may_be_concat_part(&p),
+            "message_payload alone is not a part"
+        );
+        p.esm_class = ESM_UDHI;
+        assert!(may_be_concat_part(&p));
     }
 }

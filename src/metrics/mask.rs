@@ -33,6 +33,29 @@ impl fmt::Display for MaskedMsisdn<'_> {
     }
 }
 
+/// A [`fmt::Display`] wrapper for free text that may quote a phone number (an error
+/// message such as "no route for 13800138000"): every run of 8 or more ASCII digits is
+/// masked as [`MaskedMsisdn`] does. `tracing::warn!(error = %MaskedText(&e.to_string()), …)`.
+#[derive(Debug, Clone, Copy)]
+pub struct MaskedText<'a>(pub &'a str);
+
+impl fmt::Display for MaskedText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+            let (before, from) = rest.split_at(start);
+            f.write_str(before)?;
+            let len = from
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(from.len());
+            let (digits, after) = from.split_at(len);
+            write!(f, "{}", MaskedMsisdn(digits))?;
+            rest = after;
+        }
+        f.write_str(rest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +65,20 @@ mod tests {
         assert_eq!(mask_msisdn("13800138000"), "138****8000");
         assert_eq!(mask_msisdn("8613800138000"), "86138****8000");
         assert_eq!(mask_msisdn("+8613800138000"), "+86138****8000");
+    }
+
+    #[test]
+    fn numbers_inside_text_are_masked_short_numbers_kept() {
+        let e = "no route for 13800138000 (account \"a\", type 2), +8613912345678 at 10086";
+        assert_eq!(
+            MaskedText(e).to_string(),
+            "no route for 138****8000 (account \"a\", type 2), +86139****5678 at 10086"
+        );
+        assert_eq!(MaskedText("").to_string(), "");
+        assert_eq!(
+            MaskedText("号码13800138000。").to_string(),
+            "号码138****8000。"
+        );
     }
 
     #[test]

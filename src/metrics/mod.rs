@@ -25,7 +25,7 @@ use prometheus::{
 };
 
 pub use collect::{BindCount, Sources};
-pub use mask::{mask_msisdn, MaskedMsisdn};
+pub use mask::{mask_msisdn, MaskedMsisdn, MaskedText};
 
 use crate::store::FinalState;
 

@@ -196,6 +196,8 @@ impl Shared {
         };
         match self.store.finalize(part.message_id, report).await? {
             FinalizeOutcome::Finalized { receipt_owed } => {
+                // Counted once per message (a duplicate receipt answers AlreadyFinal).
+                self.metrics.record_final(decided);
                 self.split_parts.remove(&part.message_id);
                 self.carrier_ids
                     .remove(&incoming.channel, &facts.carrier_id);
@@ -317,7 +319,10 @@ impl Shared {
             Ok(_) => {
                 tracing::info!(channel = %incoming.channel, err, "learned a ported number from a receipt")
             }
-            Err(e) => tracing::warn!(error = %e, "could not record a ported number"),
+            Err(e) => tracing::warn!(
+                error = %crate::metrics::MaskedText(&e.to_string()),
+                "could not record a ported number"
+            ),
         }
     }
 }

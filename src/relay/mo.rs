@@ -41,7 +41,7 @@ impl Shared {
             Err(e) => {
                 // An unsubscribe must not be lost: let the carrier send it again rather than
                 // pass it on unrecorded.
-                tracing::error!(account, error = %e, "unsubscribe reply could not be recorded; the carrier will send it again");
+                tracing::error!(account, error = %crate::metrics::MaskedText(&e.to_string()), "unsubscribe reply could not be recorded; the carrier will send it again");
                 incoming.ack.retry_later();
                 return;
             }

@@ -1,37 +1,56 @@
-//! Client receipts, from the store to the account's receiver binds.
+//! Client receipts, to the account's receiver binds.
 //!
-//! Receipts are owed in the store (written in the same transaction that ends a message), so
-//! the pump is stateless: it wakes when a message ends (or every second, which covers a
-//! client that just bound), reads what is due for accounts that have a receiver bind, and
-//! marks each acknowledged only after the client's `deliver_sm_resp`. A receipt whose
-//! delivery fails stays due and is tried again; none is dropped.
+//! Receipts are owed in the store (written in the same transaction that ends a message).
+//! Once that transaction commits, the store hands the receipt with its message to the pump
+//! ([`crate::store::OwedFeed`]), which delivers it at once: the hot path reads nothing.
+//! The store is read only when the feed cannot be the source: at start (the backlog of a
+//! previous run), for an account that had no receiver bind when its receipts became owed
+//! (read when one binds), after a delivery failed (read again on a slow timer), and when
+//! the feed overflowed. A receipt is acknowledged in the store only after the client's
+//! `deliver_sm_resp`, in batches; one whose delivery fails stays due, none is dropped.
+//! Sending is not written (it is this module's memory); after a crash every
+//! unacknowledged receipt is sent again (at-least-once, as before).
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use dashmap::DashMap;
-use tokio::sync::{Notify, Semaphore};
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use crate::gateway::{inbound, Shared};
+use crate::gateway::Shared;
 use crate::message::MessageId;
-use crate::store::{FinalState, MessageRecord};
-use crate::text::dlr::ReceiptStat;
+use crate::server::SessionRegistry;
+use crate::store::{MessageRecord, OwedFeed};
 
-use super::receipt::{client_receipt, ReceiptOutcome, ReceiptTarget};
+use super::receipt::for_record;
 
-/// Receipts read per account per round.
+/// Receipt ids read per store page when an account's backlog is read.
 const PAGE: usize = 512;
+/// Receipts on their way to clients at once.
+const MAX_IN_FLIGHT: usize = 4096;
+/// Acknowledgements written in one store request, at most.
+const ACK_BATCH: usize = 1024;
+/// How often accounts with a stored backlog are checked for a receiver bind.
+const TICK: Duration = Duration::from_secs(1);
+/// After a failed delivery, the account's backlog is read again no sooner than this.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// How long an acknowledged receipt stays listed after a store read could have seen it
+/// unacknowledged (see [`InFlight`]).
+const GRACE: Duration = Duration::from_secs(5);
 
-/// Wake-ups and the set of receipts currently on their way to a client.
+/// The receipts on their way, and the accounts whose stored backlog must be read.
 #[derive(Default)]
 pub struct ReceiptPump {
     wake: Notify,
     in_flight: InFlight,
+    /// Accounts to read from the store, each not before its instant.
+    scan: Mutex<HashMap<String, Instant>>,
 }
 
 impl ReceiptPump {
-    /// Something became due: run a round soon.
+    /// Something changed (a message ended, a client bound): check the stored backlogs soon.
     pub fn wake(&self) {
         self.wake.notify_one();
     }
@@ -40,144 +59,264 @@ impl ReceiptPump {
     pub fn in_flight(&self) -> usize {
         self.in_flight.pending()
     }
-}
 
-/// Receipts handed to a delivery task, by id. A finished (acknowledged) receipt stays listed
-/// until the next round begins: a page read before its acknowledgement committed still names
-/// it, and without the entry the pump would send it a second time. A round's read starts
-/// after [`InFlight::start_round`], i.e. after every listed acknowledgement committed, so it
-/// no longer returns them.
-#[derive(Default)]
-struct InFlight(DashMap<MessageId, bool>);
-
-impl InFlight {
-    /// Forgets the receipts finished before this round's read.
-    fn start_round(&self) {
-        self.0.retain(|_, finished| !*finished);
+    /// `account` has receipts in the store the feed will not deliver: read them at
+    /// `not_before` or later, once the account has a receiver bind.
+    fn rescan(&self, account: &str, not_before: Instant) {
+        let mut scan = self.scan.lock();
+        let at = scan.entry(account.to_owned()).or_insert(not_before);
+        *at = (*at).min(not_before);
     }
 
+    /// Accounts due for a read now that have a receiver bind (taken off the list).
+    fn due_scans(&self, registry: &SessionRegistry, now: Instant) -> Vec<String> {
+        let mut scan = self.scan.lock();
+        let due: Vec<String> = scan
+            .iter()
+            .filter(|(account, at)| **at <= now && registry.receiver_count(account) > 0)
+            .map(|(account, _)| account.clone())
+            .collect();
+        for account in &due {
+            scan.remove(account);
+        }
+        due
+    }
+}
+
+/// Receipts handed to a delivery task, by id: `None` while on the way, `Some(t)` for one
+/// acknowledged at `t` while a store read may have listed it as still due (the read ran
+/// before the acknowledgement committed). Without that entry the stale listing would send
+/// it twice. Entries of finished receipts are kept only while a read runs and for
+/// [`GRACE`] after it; on the hot path (no reads) they are dropped at once.
+#[derive(Default)]
+struct InFlight(Mutex<InFlightInner>);
+
+#[derive(Default)]
+struct InFlightInner {
+    ids: HashMap<MessageId, Option<Instant>>,
+    scanning: bool,
+    last_scan: Option<Instant>,
+}
+
+impl InFlight {
     /// Whether `id` may be handed out now (it is neither on its way nor just finished).
     fn claim(&self, id: MessageId) -> bool {
-        match self.0.entry(id) {
-            dashmap::mapref::entry::Entry::Occupied(_) => false,
-            dashmap::mapref::entry::Entry::Vacant(v) => {
-                v.insert(false);
+        match self.0.lock().ids.entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(None);
                 true
             }
         }
     }
 
-    /// The delivery task is over: `finished` when the store no longer owes the receipt,
-    /// otherwise it stays due and a later round tries it again.
-    fn release(&self, id: MessageId, finished: bool) {
-        if finished {
-            self.0.insert(id, true);
+    /// The receipt is no longer on its way: `finished` when the store no longer owes it
+    /// (its acknowledgement committed), otherwise it stays due and may be claimed again.
+    fn release(&self, id: MessageId, finished: bool, now: Instant) {
+        let mut g = self.0.lock();
+        let recent = g.scanning || g.last_scan.is_some_and(|t| now - t < GRACE);
+        if finished && recent {
+            g.ids.insert(id, Some(now));
         } else {
-            self.0.remove(&id);
+            g.ids.remove(&id);
+        }
+    }
+
+    fn scan_started(&self) {
+        self.0.lock().scanning = true;
+    }
+
+    fn scan_ended(&self, now: Instant) {
+        let mut g = self.0.lock();
+        g.scanning = false;
+        g.last_scan = Some(now);
+    }
+
+    /// Forgets finished receipts no read can still list.
+    fn purge(&self, now: Instant) {
+        let mut g = self.0.lock();
+        if !g.scanning {
+            g.ids.retain(|_, done| done.is_none_or(|t| now - t < GRACE));
         }
     }
 
     fn pending(&self) -> usize {
-        self.0.iter().filter(|e| !*e.value()).count()
+        self.0.lock().ids.values().filter(|d| d.is_none()).count()
     }
 }
 
-/// Delivers due receipts until shutdown.
+/// What one delivery task needs.
+struct Ctx {
+    shared: Arc<Shared>,
+    registry: Arc<SessionRegistry>,
+    permits: Arc<Semaphore>,
+    acks: mpsc::Sender<(MessageId, String)>,
+}
+
+/// Delivers owed receipts until shutdown.
 pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
-    let permits = Arc::new(Semaphore::new(4096));
+    let mut feed = shared.store.owed_feed();
+    if feed.is_none() {
+        tracing::warn!("receipt feed already taken; receipts are read from the store each tick");
+    }
+    let (acks, ack_rx) = mpsc::channel(ACK_BATCH * 4);
+    tokio::spawn(acknowledge(shared.clone(), ack_rx));
+    // The backlog of a previous run (or of clients not bound then): read once bound.
+    mark_backlog(&shared, Instant::now()).await;
+    let mut tick = tokio::time::interval(TICK);
+    let mut ctx: Option<Arc<Ctx>> = None;
     loop {
-        tokio::select! {
+        let fed = tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = shared.receipts.wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
+            rec = next(&mut feed) => rec,
+            _ = shared.receipts.wake.notified() => None,
+            _ = tick.tick() => None,
+        };
         let Some(registry) = shared.registry.get().cloned() else {
+            if let Some(rec) = fed {
+                // Nobody can be bound yet: it waits in the store.
+                shared.receipts.rescan(&rec.message.account, Instant::now());
+            }
             continue;
         };
-        shared.receipts.in_flight.start_round();
-        let backlog = match shared.store.receipt_backlog().await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "receipt backlog unreadable");
-                continue;
-            }
-        };
-        for (account, due) in backlog {
-            if due == 0 || registry.receiver_count(&account) == 0 {
-                continue;
-            }
-            let mut after = None;
-            loop {
-                let page = match shared
-                    .store
-                    .receipts_due(account.clone(), after, PAGE)
-                    .await
-                {
-                    Ok(p) => p,
-                    Err(_) => break,
-                };
-                let full = page.len() == PAGE;
-                after = page.last().map(|r| r.message.id);
-                for rec in page {
-                    if !shared.receipts.in_flight.claim(rec.message.id) {
-                        continue;
-                    }
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let s = shared.clone();
-                    let registry = registry.clone();
-                    let account = account.clone();
-                    tokio::spawn(async move {
-                        let finished = deliver_one(&s, &registry, &account, &rec).await;
-                        s.receipts.in_flight.release(rec.message.id, finished);
-                        drop(permit);
-                    });
+        let ctx = ctx
+            .get_or_insert_with(|| {
+                Arc::new(Ctx {
+                    shared: shared.clone(),
+                    registry,
+                    permits: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+                    acks: acks.clone(),
+                })
+            })
+            .clone();
+        match fed {
+            Some(rec) => {
+                offer(&ctx, rec).await;
+                // Drain what else is waiting before looking at timers.
+                while let Some(rec) = feed.as_mut().and_then(OwedFeed::try_recv) {
+                    offer(&ctx, rec).await;
                 }
-                if !full {
-                    break;
+            }
+            None => {
+                let now = Instant::now();
+                if feed.as_ref().is_none_or(OwedFeed::take_overflow) {
+                    mark_backlog(&shared, now).await;
+                }
+                shared.receipts.in_flight.purge(now);
+                for account in shared.receipts.due_scans(&ctx.registry, now) {
+                    scan(&ctx, &account).await;
                 }
             }
         }
     }
 }
 
-/// Sends one receipt; true when the store no longer owes it (acknowledged or given up).
-async fn deliver_one(
-    shared: &Shared,
-    registry: &crate::server::SessionRegistry,
-    account: &str,
-    rec: &MessageRecord,
-) -> bool {
-    let id = rec.message.id;
-    let Some(pdu) = receipt_for(rec) else {
-        tracing::error!(message_id = %id, "owed receipt cannot be built; marked acknowledged to stop retrying");
-        return shared
+async fn next(feed: &mut Option<OwedFeed>) -> Option<MessageRecord> {
+    match feed {
+        Some(f) => f.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Every account with unacknowledged receipts (in-memory counters) is read when bound.
+async fn mark_backlog(shared: &Shared, now: Instant) {
+    match shared.store.receipt_backlog().await {
+        Ok(backlog) => {
+            for (account, _) in backlog {
+                shared.receipts.rescan(&account, now);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "receipt backlog unreadable"),
+    }
+}
+
+/// A receipt fresh from the feed: delivered now if its account has a receiver bind,
+/// otherwise left in the store for when one binds.
+async fn offer(ctx: &Arc<Ctx>, rec: MessageRecord) {
+    let account = rec.message.account.clone();
+    if ctx.registry.receiver_count(&account) == 0 {
+        ctx.shared.receipts.rescan(&account, Instant::now());
+        return;
+    }
+    if ctx.shared.receipts.in_flight.claim(rec.message.id) {
+        spawn_delivery(ctx, account, rec).await;
+    }
+}
+
+/// Reads `account`'s stored backlog and delivers what is not already on its way.
+async fn scan(ctx: &Arc<Ctx>, account: &str) {
+    let pump = &ctx.shared.receipts;
+    pump.in_flight.scan_started();
+    let mut after = None;
+    loop {
+        let ids = match ctx
+            .shared
             .store
-            .receipt_acknowledged(id, SystemTime::now())
-            .await
-            .is_ok();
-    };
-    let _ = shared.store.receipt_sent(id, SystemTime::now()).await;
-    match registry.deliver(account, Box::new(pdu)).await {
-        Ok(()) => match shared
-            .store
-            .receipt_acknowledged(id, SystemTime::now())
+            .receipt_ids_due(account.to_owned(), after, PAGE)
             .await
         {
-            Ok(()) => true,
+            Ok(ids) => ids,
             Err(e) => {
-                tracing::warn!(message_id = %id, error = %e, "receipt acknowledged by client but not recorded; it may be sent again");
-                false
+                tracing::warn!(account, error = %e, "owed receipts unreadable; retrying later");
+                pump.rescan(account, Instant::now() + RETRY_AFTER);
+                break;
             }
-        },
+        };
+        let full = ids.len() == PAGE;
+        after = ids.last().copied();
+        for id in ids {
+            if !pump.in_flight.claim(id) {
+                continue;
+            }
+            match ctx.shared.store.get(id).await {
+                Ok(Some(rec)) => spawn_delivery(ctx, account.to_owned(), rec).await,
+                _ => pump.in_flight.release(id, false, Instant::now()),
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    pump.in_flight.scan_ended(Instant::now());
+}
+
+async fn spawn_delivery(ctx: &Arc<Ctx>, account: String, rec: MessageRecord) {
+    let Ok(permit) = ctx.permits.clone().acquire_owned().await else {
+        return;
+    };
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let id = rec.message.id;
+        if deliver_one(&ctx.registry, &account, &rec).await {
+            // The id stays claimed until its acknowledgement is durable.
+            if ctx.acks.send((id, account)).await.is_err() {
+                ctx.shared
+                    .receipts
+                    .in_flight
+                    .release(id, false, Instant::now());
+            }
+        } else {
+            let now = Instant::now();
+            ctx.shared.receipts.in_flight.release(id, false, now);
+            ctx.shared.receipts.rescan(&account, now + RETRY_AFTER);
+        }
+        drop(permit);
+    });
+}
+
+/// Sends one receipt; true when the store may stop owing it (the client acknowledged it,
+/// refused it permanently, or it cannot be built at all).
+async fn deliver_one(registry: &SessionRegistry, account: &str, rec: &MessageRecord) -> bool {
+    let id = rec.message.id;
+    let Some(pdu) = for_record(rec) else {
+        tracing::error!(message_id = %id, "owed receipt cannot be built; marked acknowledged to stop retrying");
+        return true;
+    };
+    match registry.deliver(account, Box::new(pdu)).await {
+        Ok(()) => true,
         Err(e) if !e.is_retryable() => {
             tracing::warn!(message_id = %id, error = %e, "client refused the receipt permanently");
-            shared
-                .store
-                .receipt_acknowledged(id, SystemTime::now())
-                .await
-                .is_ok()
+            true
         }
         Err(e) => {
             tracing::debug!(message_id = %id, error = %e, "receipt not delivered; stays due");
@@ -186,61 +325,34 @@ async fn deliver_one(
     }
 }
 
-/// The client receipt for a finished message.
-fn receipt_for(rec: &MessageRecord) -> Option<crate::pdu::DeliverSm> {
-    let fin = rec.final_state.as_ref()?;
-    let m = &rec.message;
-    let text = inbound::from_payload(&m.payload, SystemTime::now())
-        .map(|r| r.text)
-        .unwrap_or_default();
-    let target = ReceiptTarget {
-        message_id: m.id,
-        source: (
-            m.payload.source.ton,
-            m.payload.source.npi,
-            m.payload.source.addr.clone(),
-        ),
-        destination: (
-            m.payload.destination.ton,
-            m.payload.destination.npi,
-            m.payload.destination.addr.clone(),
-        ),
-        submitted_at: unix(m.accepted_at),
-        segments: u32::from(m.segments),
-        text_prefix: text,
-    };
-    let err = fin
-        .reason
-        .as_deref()
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or("000")
-        .chars()
-        .take(3)
-        .collect();
-    let outcome = ReceiptOutcome {
-        stat: stat_of(fin.state),
-        err,
-        done_at: unix(fin.at),
-        network_error: None,
-    };
-    client_receipt(&target, &outcome).ok()
-}
-
-fn stat_of(state: FinalState) -> ReceiptStat {
-    match state {
-        FinalState::Delivered => ReceiptStat::Delivrd,
-        FinalState::Undeliverable => ReceiptStat::Undeliv,
-        FinalState::Expired => ReceiptStat::Expired,
-        FinalState::Rejected => ReceiptStat::Rejectd,
-        FinalState::Deleted => ReceiptStat::Deleted,
-        FinalState::Unknown => ReceiptStat::Unknown,
+/// Writes acknowledgements in batches (one store request for all that are waiting), then
+/// releases their ids. A failed write leaves them due: their accounts are read again.
+async fn acknowledge(shared: Arc<Shared>, mut rx: mpsc::Receiver<(MessageId, String)>) {
+    let mut batch = Vec::with_capacity(ACK_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < ACK_BATCH {
+            match rx.try_recv() {
+                Ok(a) => batch.push(a),
+                Err(_) => break,
+            }
+        }
+        let ids = batch.iter().map(|(id, _)| *id).collect();
+        let written = shared
+            .store
+            .receipts_acknowledged(ids, SystemTime::now())
+            .await;
+        let now = Instant::now();
+        if let Err(e) = &written {
+            tracing::warn!(error = %e, receipts = batch.len(), "receipt acknowledgements not recorded; they will be sent again");
+        }
+        for (id, account) in batch.drain(..) {
+            shared.receipts.in_flight.release(id, written.is_ok(), now);
+            if written.is_err() {
+                shared.receipts.rescan(&account, now + RETRY_AFTER);
+            }
+        }
     }
-}
-
-fn unix(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -248,19 +360,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_receipt_acknowledged_during_a_round_is_not_handed_out_again_by_a_stale_page() {
+    fn a_receipt_acknowledged_during_a_read_is_not_handed_out_again_by_a_stale_page() {
         let set = InFlight::default();
         let id = MessageId::from_u64(7);
-        set.start_round();
+        let t0 = Instant::now();
+        set.scan_started();
         assert!(set.claim(id));
         assert!(!set.claim(id), "on its way: not handed out twice");
-        // Acknowledged while the round still walks a page read before the acknowledgement.
-        set.release(id, true);
+        // Acknowledged while the read still walks a page listing it as due.
+        set.release(id, true, t0);
         assert!(!set.claim(id), "stale page entry must not resend it");
         assert_eq!(set.pending(), 0);
-        // The next round's read no longer lists it; the entry is dropped.
-        set.start_round();
-        assert!(set.0.is_empty());
+        set.scan_ended(t0);
+        set.purge(t0 + Duration::from_millis(10));
+        assert!(!set.claim(id), "still within the grace after the read");
+        set.purge(t0 + GRACE + Duration::from_secs(1));
+        assert!(set.0.lock().ids.is_empty());
+    }
+
+    #[test]
+    fn without_reads_finished_receipts_leave_no_trace() {
+        let set = InFlight::default();
+        for n in 0..1000 {
+            let id = MessageId::from_u64(n);
+            assert!(set.claim(id));
+            set.release(id, true, Instant::now());
+        }
+        assert!(
+            set.0.lock().ids.is_empty(),
+            "memory stays flat on the hot path"
+        );
     }
 
     #[test]
@@ -269,7 +398,7 @@ mod tests {
         let id = MessageId::from_u64(8);
         assert!(set.claim(id));
         assert_eq!(set.pending(), 1);
-        set.release(id, false);
+        set.release(id, false, Instant::now());
         assert!(set.claim(id), "still due: the next attempt may take it");
     }
 }

@@ -6,10 +6,14 @@
 //! SMSC delivery receipt. We put the id in the receipt text *and* in `receipted_message_id`,
 //! with `message_state`, because clients read one or the other.
 
+use std::time::SystemTime;
+
 use bytes::Bytes;
 
+use crate::gateway::inbound;
 use crate::message::MessageId;
 use crate::pdu::{COctetString, DeliverSm, MessageState, NetworkErrorCode, ShortMessage, Tlv};
+use crate::store::{FinalState, MessageRecord};
 use crate::text::dlr::{DeliveryReceipt, ReceiptDate, ReceiptStat};
 
 /// esm_class value of an SMSC delivery receipt (§5.2.12, bits 5..2 = 0001).
@@ -113,6 +117,77 @@ pub fn client_receipt(
 }
 
 /// A receipt date in Beijing time with seconds (`YYMMDDhhmmss`, as most SMSCs send).
+/// The client receipt for a stored, finished message (`None` when it is not final or the
+/// receipt cannot be encoded).
+pub(crate) fn for_record(rec: &MessageRecord) -> Option<DeliverSm> {
+    let fin = rec.final_state.as_ref()?;
+    let m = &rec.message;
+    // Only the first 20 characters are used: decode the stored short_message directly;
+    // a text in message_payload (empty short_message) takes the full read of the payload.
+    let text = if m.payload.short_message.is_empty() {
+        inbound::from_payload(&m.payload, SystemTime::now())
+            .map(|r| r.text)
+            .unwrap_or_default()
+    } else {
+        crate::text::decode_message(
+            m.payload.data_coding,
+            m.payload.esm_class,
+            &m.payload.short_message,
+        )
+        .map(|(_, t)| t)
+        .unwrap_or_default()
+    };
+    let target = ReceiptTarget {
+        message_id: m.id,
+        source: (
+            m.payload.source.ton,
+            m.payload.source.npi,
+            m.payload.source.addr.clone(),
+        ),
+        destination: (
+            m.payload.destination.ton,
+            m.payload.destination.npi,
+            m.payload.destination.addr.clone(),
+        ),
+        submitted_at: unix(m.accepted_at),
+        segments: u32::from(m.segments),
+        text_prefix: text,
+    };
+    // The reason starts with the 3-digit err: code (carrier's, or smppd's 9xx).
+    let err = fin
+        .reason
+        .as_deref()
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("000")
+        .chars()
+        .take(3)
+        .collect();
+    let outcome = ReceiptOutcome {
+        stat: stat_of(fin.state),
+        err,
+        done_at: unix(fin.at),
+        network_error: None,
+    };
+    client_receipt(&target, &outcome).ok()
+}
+
+fn stat_of(state: FinalState) -> ReceiptStat {
+    match state {
+        FinalState::Delivered => ReceiptStat::Delivrd,
+        FinalState::Undeliverable => ReceiptStat::Undeliv,
+        FinalState::Expired => ReceiptStat::Expired,
+        FinalState::Rejected => ReceiptStat::Rejectd,
+        FinalState::Deleted => ReceiptStat::Deleted,
+        FinalState::Unknown => ReceiptStat::Unknown,
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 fn beijing_date(unix_secs: u64) -> ReceiptDate {
     ReceiptDate::from_unix_seconds(unix_secs.saturating_add(RECEIPT_TZ_OFFSET_SECS), true)
 }
@@ -187,5 +262,68 @@ mod tests {
         t.text_prefix = "【顺丰】您的快递已到".into();
         let pdu = client_receipt(&t, &outcome(ReceiptStat::Delivrd)).unwrap();
         assert!(pdu.short_message.iter().all(u8::is_ascii));
+    }
+
+    #[test]
+    fn a_stored_message_gives_a_receipt_with_its_text_without_the_udh() {
+        use crate::message::MessageType;
+        use crate::store::{Address, FinalRecord, MessageState, NewMessage, ResendPayload};
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let mut short_message = vec![0x05, 0x00, 0x03, 0x2A, 0x02, 0x01];
+        short_message.extend_from_slice(b"Hello from part one of two");
+        let rec = MessageRecord {
+            message: NewMessage {
+                id: MessageId::from_u64(42),
+                account: "acme".into(),
+                bind: "b".into(),
+                message_type: MessageType::Otp,
+                segments: 1,
+                concat: None,
+                payload: ResendPayload {
+                    source: Address {
+                        ton: 5,
+                        npi: 0,
+                        addr: "106900".into(),
+                    },
+                    destination: Address {
+                        ton: 1,
+                        npi: 1,
+                        addr: "8613800138000".into(),
+                    },
+                    esm_class: 0x40,
+                    registered_delivery: 1,
+                    short_message,
+                    ..ResendPayload::default()
+                },
+                validity_deadline: None,
+                accepted_at: at,
+            },
+            state: MessageState::Final,
+            routed: None,
+            submits: Vec::new(),
+            receipts: Vec::new(),
+            carrier_keys: Vec::new(),
+            final_state: Some(FinalRecord {
+                state: FinalState::Undeliverable,
+                reason: Some("904 no route".into()),
+                at,
+                generated_by_smppd: true,
+            }),
+            receipt: None,
+        };
+        let pdu = for_record(&rec).expect("a final message has a receipt");
+        let text = String::from_utf8_lossy(pdu.payload()).into_owned();
+        let parsed = dlr::parse(&text).unwrap();
+        assert_eq!(parsed.stat, ReceiptStat::Undeliv);
+        assert_eq!(parsed.err.as_deref(), Some("904"));
+        assert!(text.contains("text:Hello from part one"), "{text}");
+        let open = MessageRecord {
+            final_state: None,
+            ..rec
+        };
+        assert!(
+            for_record(&open).is_none(),
+            "no receipt before the message ends"
+        );
     }
 }

@@ -156,7 +156,8 @@ impl PortabilityTable {
     pub fn learn_ported(&self, number: &str, carrier: Carrier) -> Result<bool, RoutingError> {
         let changed = self.set(number, carrier)?;
         if changed {
-            tracing::info!(number, %carrier, "learned ported number");
+            // A phone number is personal data: masked in logs (138****8000).
+            tracing::info!(number = %crate::metrics::MaskedMsisdn(number), %carrier, "learned ported number");
         }
         Ok(changed)
     }

@@ -11,6 +11,7 @@
 //! | address locked out after failures       | ESME_RBINDFAIL   | —                   |
 //! | bind attempts/s per address exceeded    | ESME_RTHROTTLED  | —                   |
 //! | account already at `max_binds`          | ESME_RALYBND     | no (registry)       |
+//! | account suspended / gateway draining    | ESME_RBINDFAIL   | no (registry)       |
 //! | verification queue too long             | ESME_RTHROTTLED  | —                   |
 //!
 //! The first three share one code *and* one cost: an unknown id is checked against a dummy
@@ -25,7 +26,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use super::settings::AuthSettings;
 use super::state::BindType;
@@ -113,12 +114,14 @@ pub struct BindAttempt {
 
 /// Checks binds against the configured accounts, with per-address lockout and rate limits.
 pub struct Authenticator {
-    accounts: HashMap<String, Arc<Account>>,
+    /// Swapped whole by [`Authenticator::replace_accounts`] (config reload); a bind reads
+    /// one consistent snapshot.
+    accounts: RwLock<Arc<HashMap<String, Arc<Account>>>>,
     guard: Mutex<AddressGuard>,
     verifier: Verifier,
     /// One verification per account at a time: concurrent binds with the same password wait
     /// for the first to fill the cache instead of each running argon2.
-    account_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
+    account_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Verified argon2 passwords, as a keyed hash, so a client that reconnects does not pay
     /// (and make smppd pay) a full argon2 run per bind. The plain password is never stored.
     verified: Mutex<HashMap<String, u64>>,
@@ -128,7 +131,7 @@ pub struct Authenticator {
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
-            .field("accounts", &self.accounts.len())
+            .field("accounts", &self.accounts.read().len())
             .finish_non_exhaustive()
     }
 }
@@ -137,16 +140,10 @@ impl Authenticator {
     /// Builds the authenticator over validated accounts.
     pub fn new(accounts: &[Account], settings: &AuthSettings) -> Self {
         Authenticator {
-            accounts: accounts
-                .iter()
-                .map(|a| (a.system_id.clone(), Arc::new(a.clone())))
-                .collect(),
+            accounts: RwLock::new(Arc::new(by_id(accounts))),
             guard: Mutex::new(AddressGuard::new(settings.clone())),
             verifier: Verifier::new(settings.max_concurrent_verifications),
-            account_locks: accounts
-                .iter()
-                .map(|a| (a.system_id.clone(), Arc::default()))
-                .collect(),
+            account_locks: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
             digest_key: Default::default(),
         }
@@ -154,7 +151,52 @@ impl Authenticator {
 
     /// The account with this system_id, if configured.
     pub fn account(&self, system_id: &str) -> Option<Arc<Account>> {
-        self.accounts.get(system_id).cloned()
+        self.accounts.read().get(system_id).cloned()
+    }
+
+    /// Replaces the accounts (config reload): the next bind is judged by the new
+    /// passwords, addresses, bind types and `max_binds`; live sessions keep the account
+    /// they bound with. A cached password verification is forgotten for every account
+    /// whose credential changed or that was removed, so an old password stops working at
+    /// once.
+    pub fn replace_accounts(&self, accounts: &[Account]) -> AccountChanges {
+        let next = by_id(accounts);
+        let mut changes = AccountChanges::default();
+        let mut current = self.accounts.write();
+        for (id, new) in &next {
+            match current.get(id) {
+                None => changes.added.push(id.clone()),
+                Some(old) if old.credential != new.credential => {
+                    changes.password_changed.push(id.clone())
+                }
+                Some(old) if !same_account(old, new) => changes.changed.push(id.clone()),
+                Some(_) => {}
+            }
+        }
+        changes.removed = current
+            .keys()
+            .filter(|id| !next.contains_key(*id))
+            .cloned()
+            .collect();
+        {
+            let mut verified = self.verified.lock();
+            for id in changes.password_changed.iter().chain(&changes.removed) {
+                verified.remove(id);
+            }
+        }
+        self.account_locks
+            .lock()
+            .retain(|id, _| next.contains_key(id));
+        *current = Arc::new(next);
+        for list in [
+            &mut changes.added,
+            &mut changes.removed,
+            &mut changes.changed,
+            &mut changes.password_changed,
+        ] {
+            list.sort();
+        }
+        changes
     }
 
     /// Decides a bind. Does not check `max_binds`: that is the session registry's job, as
@@ -163,7 +205,7 @@ impl Authenticator {
         let ip = attempt.peer.to_canonical();
         self.guard.lock().admit(ip, Instant::now())?;
 
-        let account = self.accounts.get(&attempt.system_id).cloned();
+        let account = self.account(&attempt.system_id);
         let password_ok = match &account {
             Some(a) => self.verify(a, &attempt.password).await,
             None => {
@@ -199,22 +241,74 @@ impl Authenticator {
         if cached() {
             return true;
         }
-        let lock = self.account_locks.get(&account.system_id).cloned();
-        let _serial = match &lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let lock = Arc::clone(
+            self.account_locks
+                .lock()
+                .entry(account.system_id.clone())
+                .or_default(),
+        );
+        let _serial = lock.lock().await;
         if cached() {
             return true;
         }
         let ok = self.verifier.verify(Some(credential), password).await;
         if ok {
-            self.verified
-                .lock()
-                .insert(account.system_id.clone(), digest);
+            // Cached only if a reload did not replace the credential meanwhile (same lock
+            // order as `replace_accounts`: accounts, then the cache).
+            let accounts = self.accounts.read();
+            if accounts
+                .get(&account.system_id)
+                .is_some_and(|a| a.credential == account.credential)
+            {
+                self.verified
+                    .lock()
+                    .insert(account.system_id.clone(), digest);
+            }
         }
         ok
     }
+}
+
+/// What [`Authenticator::replace_accounts`] changed, by system_id (sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChanges {
+    /// Accounts that can bind now and could not before.
+    pub added: Vec<String>,
+    /// Accounts that can no longer bind.
+    pub removed: Vec<String>,
+    /// Accounts whose password (or hash) changed.
+    pub password_changed: Vec<String>,
+    /// Accounts whose addresses, bind types, `max_binds` or policy changed (password
+    /// unchanged).
+    pub changed: Vec<String>,
+}
+
+impl AccountChanges {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.password_changed.is_empty()
+            && self.changed.is_empty()
+    }
+}
+
+fn by_id(accounts: &[Account]) -> HashMap<String, Arc<Account>> {
+    accounts
+        .iter()
+        .map(|a| (a.system_id.clone(), Arc::new(a.clone())))
+        .collect()
+}
+
+/// Everything but the credential (compared separately).
+fn same_account(a: &Account, b: &Account) -> bool {
+    a.allowed_ips == b.allowed_ips
+        && a.allowed_bind_types == b.allowed_bind_types
+        && a.max_binds == b.max_binds
+        && a.default_message_type == b.default_message_type
+        && a.signatures == b.signatures
+        && a.extension == b.extension
+        && a.policy == b.policy
 }
 
 /// Per-source-address bind rate (token bucket) and failure lockout with exponential backoff.

@@ -38,7 +38,7 @@ impl<G: Gateway> Server<G> {
     pub fn new(settings: &ServerSettings, accounts: &[Account], gateway: Arc<G>) -> Self {
         Server {
             shared: Arc::new(Shared {
-                auth: Authenticator::new(accounts, &settings.auth),
+                auth: Arc::new(Authenticator::new(accounts, &settings.auth)),
                 registry: SessionRegistry::new(),
                 gateway,
                 submit_permits: Arc::new(Semaphore::new(settings.max_inflight_submits)),
@@ -52,6 +52,11 @@ impl<G: Gateway> Server<G> {
     /// The registry the receipt path uses to reach receiver binds.
     pub fn registry(&self) -> Arc<SessionRegistry> {
         Arc::clone(&self.shared.registry)
+    }
+
+    /// The bind authenticator (config reload replaces its accounts).
+    pub fn authenticator(&self) -> Arc<Authenticator> {
+        Arc::clone(&self.shared.auth)
     }
 
     /// Binds every `listen` address of the settings.

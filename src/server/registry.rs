@@ -60,6 +60,9 @@ pub(crate) struct SessionHandle {
     pub(crate) bind_type: BindType,
     pub(crate) outbound: mpsc::Sender<OutboundDeliver>,
     pub(crate) cancel: CancellationToken,
+    /// Asks the session to end gracefully: unbind, wait (bounded by response_timeout) for
+    /// unbind_resp, close (admin kick and suspension, account removed by a reload).
+    pub(crate) unbind: CancellationToken,
     /// Asks the session to send an enquire_link now.
     pub(crate) probe: Arc<Notify>,
     /// Counts PDUs the session received; a probe is answered when it moves.
@@ -95,6 +98,13 @@ pub(crate) struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         self.registry.remove(&self.system_id, self.id);
+    }
+}
+
+impl SessionHandle {
+    /// Neither evicted nor told to unbind.
+    fn is_live(&self) -> bool {
+        !self.cancel.is_cancelled() && !self.unbind.is_cancelled()
     }
 }
 
@@ -213,7 +223,7 @@ impl SessionRegistry {
                 let id = a.key().clone();
                 a.sessions
                     .iter()
-                    .filter(|s| !s.cancel.is_cancelled())
+                    .filter(|s| s.is_live())
                     .map(|s| (id.clone(), s.id, s.bind_type))
                     .collect::<Vec<_>>()
             })
@@ -222,34 +232,40 @@ impl SessionRegistry {
         out
     }
 
-    /// Closes one session (admin kick): its connection is dropped without an unbind, as for
-    /// an evicted dead session. `false` when no such live session exists.
+    /// Ends one session (admin kick): smppd sends unbind (SMPP 3.4 §4.2), waits for
+    /// unbind_resp at most response_timeout, then closes the connection. `false` when no
+    /// such live session exists.
     pub fn close_session(&self, system_id: &str, id: u64) -> bool {
         let Some(a) = self.accounts.get(system_id) else {
             return false;
         };
-        match a
-            .sessions
-            .iter()
-            .find(|s| s.id == id && !s.cancel.is_cancelled())
-        {
+        match a.sessions.iter().find(|s| s.id == id && s.is_live()) {
             Some(s) => {
-                s.cancel.cancel();
+                s.unbind.cancel();
                 true
             }
             None => false,
         }
     }
 
-    /// Refuses new binds of `system_id` (`ESME_RBINDFAIL`) and closes its live sessions;
-    /// returns how many were closed.
+    /// Refuses new binds of `system_id` (`ESME_RBINDFAIL`) and tells its live sessions to
+    /// unbind; returns how many were told.
     pub fn suspend(&self, system_id: &str) -> usize {
         self.suspended.insert(system_id.to_string());
+        self.unbind_account(system_id)
+    }
+
+    /// Tells every live session of `system_id` to unbind (as [`Self::close_session`]);
+    /// returns how many. New binds are not refused (the authenticator decides those; a
+    /// reload that removes an account calls this after removing it).
+    pub fn unbind_account(&self, system_id: &str) -> usize {
+        // Under the account's entry lock, which `try_add` also takes: a bind racing a
+        // suspension is either refused there or told to unbind here.
         self.accounts.get_mut(system_id).map_or(0, |a| {
             a.sessions
                 .iter()
-                .filter(|s| !s.cancel.is_cancelled())
-                .map(|s| s.cancel.cancel())
+                .filter(|s| s.is_live())
+                .map(|s| s.unbind.cancel())
                 .count()
         })
     }
@@ -299,7 +315,7 @@ impl SessionRegistry {
             Some(a) => a
                 .sessions
                 .iter()
-                .filter(|s| s.bind_type.receives() && !s.cancel.is_cancelled())
+                .filter(|s| s.bind_type.receives() && s.is_live())
                 .map(|s| s.outbound.clone())
                 .collect(),
             None => Vec::new(),

@@ -32,7 +32,7 @@ use crate::pdu::{Body, CodecError, CommandId, CommandStatus, Pdu, PduError, Smpp
 /// What every session shares.
 pub(crate) struct Shared<G> {
     pub(crate) settings: ServerSettings,
-    pub(crate) auth: Authenticator,
+    pub(crate) auth: Arc<Authenticator>,
     pub(crate) registry: Arc<SessionRegistry>,
     pub(crate) gateway: Arc<G>,
     /// Gateway-wide cap on submits in flight (ESME_RTHROTTLED beyond it).
@@ -95,6 +95,9 @@ pub(crate) struct Session<G: Gateway> {
     probe: Arc<Notify>,
     received: Arc<AtomicU64>,
     evict: CancellationToken,
+    /// Cancelled by the registry (admin kick, suspension, account removed by a reload):
+    /// unbind gracefully, as at shutdown.
+    unbind_request: CancellationToken,
     window: Window<Pending>,
     seq: SequenceAllocator,
     enquire_seq: Option<u32>,
@@ -132,6 +135,7 @@ impl<G: Gateway> Session<G> {
             probe: Arc::new(Notify::new()),
             received: Arc::new(AtomicU64::new(0)),
             evict: CancellationToken::new(),
+            unbind_request: CancellationToken::new(),
             window: Window::new(s.outbound_window, s.response_timeout),
             seq: SequenceAllocator::default(),
             enquire_seq: None,
@@ -185,6 +189,7 @@ impl<G: Gateway> Session<G> {
             biased;
             _ = self.shared.shutdown.cancelled(), if !self.draining => Event::Shutdown,
             _ = self.evict.cancelled() => Event::Evicted,
+            _ = self.unbind_request.cancelled(), if !self.draining => Event::Shutdown,
             Some(pdu) = self.inflight.next(), if !self.inflight.is_empty() => Event::Completed(pdu),
             _ = sleep_until(deadline) => Event::Timer,
             Some(d) = recv_opt(&mut self.outbound), if can_deliver => Event::Deliver(d),

@@ -19,6 +19,7 @@
 mod config;
 mod error;
 mod maintenance;
+mod owed;
 mod queue;
 mod record;
 mod sqlite;
@@ -34,6 +35,7 @@ use crate::message::MessageId;
 pub use config::{FsyncPolicy, StoreConfig};
 pub use error::StoreError;
 pub use maintenance::{compact_all, expire_due, spawn_maintenance};
+pub use owed::OwedFeed;
 pub use queue::{Admission, CommitStats, FullBound, QueueDepth};
 pub use record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalReport, FinalSource,
@@ -95,6 +97,9 @@ pub trait MessageStore: Send + Sync {
 
     /// The message was handed to `route.channel` (at recovery this marks "may have been
     /// sent"). Routing it again (failover) moves it to the new route in the statistics.
+    /// The dispatcher calls it only where recovery must tell "never sent" from "sent
+    /// without a response" (concatenation parts); otherwise the route is recorded with the
+    /// carrier's response by [`MessageStore::record_forwarded_on`].
     fn mark_routed(&self, id: MessageId, route: Route, at: SystemTime) -> StoreFuture<'_, ()>;
 
     /// Records a carrier `submit_sm_resp` for one part, and the exact carrier-id keys the
@@ -107,6 +112,17 @@ pub trait MessageStore: Send + Sync {
         carrier_keys: Vec<String>,
     ) -> StoreFuture<'_, ForwardOutcome>;
 
+    /// [`MessageStore::record_forwarded`] and [`MessageStore::mark_routed`] in one write:
+    /// the route (channel, carrier, province for the statistics; a failover moves the
+    /// message to its new route) is recorded with the response, at the response's time.
+    fn record_forwarded_on(
+        &self,
+        id: MessageId,
+        route: Route,
+        submit: CarrierSubmit,
+        carrier_keys: Vec<String>,
+    ) -> StoreFuture<'_, ForwardOutcome>;
+
     /// Keeps a carrier receipt as evidence without changing the state (e.g. the receipt of
     /// one part of a multi-part message, or a duplicate).
     fn add_carrier_receipt(&self, id: MessageId, receipt: CarrierReceipt) -> StoreFuture<'_, ()>;
@@ -115,11 +131,17 @@ pub trait MessageStore: Send + Sync {
     /// (SMPP 3.4 §5.2.17). A second call keeps the carrier receipt as evidence only.
     fn finalize(&self, id: MessageId, report: FinalReport) -> StoreFuture<'_, FinalizeOutcome>;
 
-    /// The client receipt was sent in a `deliver_sm` (counts an attempt).
+    /// The client receipt was sent in a `deliver_sm` (counts an attempt). Optional: the
+    /// pump does not write it (a sent receipt lives in its memory until acknowledged; after
+    /// a crash an unacknowledged receipt is sent again either way).
     fn receipt_sent(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()>;
 
     /// The client acknowledged the receipt with `deliver_sm_resp`.
     fn receipt_acknowledged(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()>;
+
+    /// Several acknowledgements in one write; ids that owe nothing are skipped. Resolves
+    /// to how many receipts it settled.
+    fn receipts_acknowledged(&self, ids: Vec<MessageId>, at: SystemTime) -> StoreFuture<'_, u64>;
 
     /// Deletes final records and rejections older than the retention (at most `limit` of
     /// each per call). Statistics are kept.
@@ -143,8 +165,21 @@ pub trait MessageStore: Send + Sync {
         limit: usize,
     ) -> StoreFuture<'_, Vec<MessageRecord>>;
 
-    /// Unacknowledged receipts per account.
+    /// Ids of the receipts owed to `account` and not acknowledged, after `after`, at most
+    /// `limit` (cheap: the pump loads only the ones it is not already delivering).
+    fn receipt_ids_due(
+        &self,
+        account: String,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageId>>;
+
+    /// Unacknowledged receipts per account (counters kept in memory, not a query).
     fn receipt_backlog(&self) -> StoreFuture<'_, Vec<(String, u64)>>;
+
+    /// The feed of receipts as they become owed (after their commit), for the one
+    /// consumer that delivers them; `None` after the first call.
+    fn owed_feed(&self) -> Option<OwedFeed>;
 
     /// Accepted messages never handed to a channel, by id, after `after`.
     fn unsent(&self, after: Option<MessageId>, limit: usize)

@@ -25,6 +25,9 @@ use crate::pdu::SubmitSm;
 /// the duplicates one message can cause.
 const MAX_RESENDS: u32 = 3;
 
+/// Shortest wait for a session to come back when none is bound (see [`Channel::reserve`]).
+const DOWN_GRACE_MIN: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// A submit handed to a session.
 #[derive(Debug)]
 pub(crate) struct Request {
@@ -123,8 +126,18 @@ pub(crate) struct Shared {
     pub(crate) limiter: RateLimiter,
     pub(crate) slots: Vec<Slot>,
     rr: AtomicUsize,
-    /// Woken when window room frees up or a session binds.
+    /// Woken when window room frees up or a session binds. Only the caller at the head of
+    /// the window gate waits on it, so a wake-up lost to a race does not send it to the back.
     pub(crate) room: Notify,
+    /// New submits wait here for window room in arrival order (tokio's mutex is FIFO).
+    gate_queue: tokio::sync::Mutex<()>,
+    /// Held by the one caller waiting on `room`; throttle retries wait here directly.
+    gate_head: tokio::sync::Mutex<()>,
+    /// Callers queued or at the head: while any wait, newcomers queue behind them.
+    gate_waiting: AtomicUsize,
+    /// Since when a waiter has seen no session bound, tagged with `counters.binds` then (a
+    /// bind since makes it stale).
+    unbound_since: Mutex<Option<(Instant, u64)>>,
     pub(crate) counters: Counters,
     pub(crate) events: mpsc::Sender<UpstreamEvent>,
     pub(crate) shutdown: CancellationToken,
@@ -186,6 +199,22 @@ impl Drop for Reservation<'_> {
     }
 }
 
+/// Counts a caller as waiting at the window gate until it got room or gave up.
+struct GateWaiting<'a>(&'a AtomicUsize);
+
+impl<'a> GateWaiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        GateWaiting(count)
+    }
+}
+
+impl Drop for GateWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// A carrier channel: its sessions run as background tasks until [`Channel::shutdown`].
 #[derive(Debug, Clone)]
 pub struct Channel {
@@ -203,6 +232,10 @@ impl Channel {
             slots,
             rr: AtomicUsize::new(0),
             room: Notify::new(),
+            gate_queue: tokio::sync::Mutex::new(()),
+            gate_head: tokio::sync::Mutex::new(()),
+            gate_waiting: AtomicUsize::new(0),
+            unbound_since: Mutex::new(None),
             counters: Counters::default(),
             events,
             shutdown: CancellationToken::new(),
@@ -266,6 +299,8 @@ impl Channel {
         let mut transients = 0u32;
         let mut resends = 0u32;
         let mut retry_wait = Backoff::new(s.cfg.reconnect_min, s.cfg.reconnect_max);
+        // The last answer was a throttle: the retry goes ahead of submits queued meanwhile.
+        let mut throttled = false;
         // Once a copy may have reached the carrier, giving up must say Unknown, not NotSent.
         let gave_up = |resends: u32| {
             if resends > 0 {
@@ -281,10 +316,14 @@ impl Channel {
             // Window room first, then the rate slot: taking rate slots while waiting for room
             // would let a burst through the limiter before the carrier's throttle answers
             // could slow it down.
-            let Some(reservation) = self.reserve().await else {
+            let Some(reservation) = self.reserve(throttled).await else {
                 return gave_up(resends);
             };
-            s.limiter.acquire().await;
+            if std::mem::take(&mut throttled) {
+                s.limiter.acquire_retry().await;
+            } else {
+                s.limiter.acquire().await;
+            }
             let (tx, rx) = oneshot::channel();
             let request = Request {
                 submit: submit.clone(),
@@ -321,10 +360,12 @@ impl Channel {
                 }
                 Reply::Resp { status, .. } => {
                     let class = StatusClass::of(status, &s.cfg.status_overrides);
+                    tracing::debug!(channel = %s.name, status = format_args!("{status:#010x}"), ?class, throttles, transients, "carrier refused a submit");
                     let budget_left = match class {
                         StatusClass::Throttle => {
                             s.counters.throttled.fetch_add(1, Ordering::Relaxed);
                             s.limiter.on_throttled();
+                            throttled = true;
                             throttles += 1;
                             throttles <= s.cfg.throttle_retries
                         }
@@ -344,8 +385,11 @@ impl Channel {
                         return SubmitOutcome::Rejected { status, class };
                     }
                 }
-                Reply::NotWritten => {}
+                Reply::NotWritten => {
+                    tracing::debug!(channel = %s.name, "submit not written; sending again");
+                }
                 Reply::Lost => {
+                    tracing::debug!(channel = %s.name, resends, "submit outcome unknown (connection lost)");
                     s.counters.unknown_outcomes.fetch_add(1, Ordering::Relaxed);
                     if s.cfg.on_unknown == UnknownOutcomePolicy::Fail || resends >= MAX_RESENDS {
                         return SubmitOutcome::Unknown;
@@ -360,9 +404,35 @@ impl Channel {
     }
 
     /// Waits up to `queue_timeout` for window room on a bound session.
-    async fn reserve(&self) -> Option<Reservation<'_>> {
+    ///
+    /// Callers get room in arrival order: they queue, and only the one at the head waits for
+    /// room to free up. A throttled submit's retry (`retry`) skips the queue, as it does at
+    /// the rate limiter: throttling should delay the message, not put it behind everything
+    /// that arrived meanwhile.
+    ///
+    /// With no session bound at all the wait is cut to twice `reconnect_min` (the first
+    /// reconnect attempt is due within `reconnect_min`, jittered; the rest is for its bind to
+    /// answer): a carrier that went away should cost its messages one failover, not
+    /// `queue_timeout` each, while a carrier that only unbound and took us back keeps them.
+    async fn reserve(&self, retry: bool) -> Option<Reservation<'_>> {
         let s = &*self.shared;
+        if s.gate_waiting.load(Ordering::Acquire) == 0 {
+            if let Some(slot) = s.try_reserve() {
+                return Some(Reservation {
+                    shared: s,
+                    slot,
+                    armed: true,
+                });
+            }
+        }
         let deadline = Instant::now() + s.cfg.queue_timeout;
+        let _waiting = GateWaiting::new(&s.gate_waiting);
+        let _queued = match retry {
+            true => None,
+            false => Some(self.gate_lock(&s.gate_queue, deadline).await?),
+        };
+        let _head = self.gate_lock(&s.gate_head, deadline).await?;
+        let grace = s.cfg.reconnect_min.saturating_mul(2).max(DOWN_GRACE_MIN);
         loop {
             let notified = s.room.notified();
             tokio::pin!(notified);
@@ -374,14 +444,45 @@ impl Channel {
                     armed: true,
                 });
             }
-            tokio::select! {
-                r = tokio::time::timeout_at(deadline, notified) => {
-                    if r.is_err() {
-                        return None;
+            let now = Instant::now();
+            let wake = if s.slots.iter().any(Slot::is_bound) {
+                // Sessions can all go down while we wait without anything waking us (an
+                // empty window releases nothing): look again after `grace`.
+                deadline.min(now + grace)
+            } else {
+                let binds = s.counters.binds.load(Ordering::Acquire);
+                let since = match &mut *s.unbound_since.lock() {
+                    Some((since, b)) if *b == binds => *since,
+                    stale => {
+                        *stale = Some((now, binds));
+                        now
                     }
+                };
+                // Shared, so the waiters queued behind us do not each wait the grace again.
+                if now >= since + grace {
+                    return None;
                 }
+                deadline.min(since + grace)
+            };
+            if now >= deadline {
+                return None;
+            }
+            tokio::select! {
+                _ = tokio::time::timeout_at(wake, notified) => {}
                 _ = s.shutdown.cancelled() => return None,
             }
+        }
+    }
+
+    /// Takes one of the window gate's locks, unless the deadline passes or the channel stops.
+    async fn gate_lock<'a>(
+        &self,
+        lock: &'a tokio::sync::Mutex<()>,
+        deadline: Instant,
+    ) -> Option<tokio::sync::MutexGuard<'a, ()>> {
+        tokio::select! {
+            guard = tokio::time::timeout_at(deadline, lock.lock()) => guard.ok(),
+            _ = self.shared.shutdown.cancelled() => None,
         }
     }
 

@@ -24,8 +24,8 @@
 //!   connection wait for their answer; beyond that the session stops reading, so a slow relay
 //!   holds receipts at the carrier instead of in memory.
 //! - ESME_RTHROTTLED / ESME_RMSGQFUL halve the channel's rate and pause it; the message is
-//!   retried rather than failed. Ordering is kept as far as the window allows: a throttled
-//!   submit re-enters the limiter immediately, behind submits that already hold a slot.
+//!   retried on the same channel rather than failed. Ordering is kept as far as the window
+//!   allows: the throttled submit's retry goes ahead of the submits queued for a slot.
 //!
 //! Building blocks, free of I/O and tested on virtual time: [`backoff`], [`throttle`],
 //! [`status`], [`window`]; [`aggregate`] folds per-part receipts of a split message.

@@ -1,11 +1,18 @@
 //! The per-channel submit rate limiter: a carrier's TPS cap, slowed further when the carrier
 //! says ESME_RTHROTTLED / ESME_RMSGQFUL, and recovering gradually afterwards.
 //!
-//! Each caller reserves the next free slot under a short lock and then sleeps until it, so
-//! slots are granted in arrival order (GCRA / virtual scheduling). Slow-down is AIMD: halve the
-//! rate on a throttle answer (at most once per pause, because a whole window of responses
-//! tends to come back throttled together), pause the channel, then grow 10 % per quiet
-//! 100 ms until the configured rate is reached again.
+//! Submits pass one at a time in arrival order: waiters queue, and only the one at the head
+//! sleeps until its slot, computed when it gets there (GCRA / virtual scheduling, no banked
+//! slots). A slot is therefore always taken at the rate in force *now*: a cut or a pause
+//! from a throttle answer delays everybody still waiting, and recovery speeds them up again.
+//! (Computing every waiter's slot on arrival would fix a long queue at the rate of the
+//! moment, so recovery never reached it.) A retry of a throttled submit
+//! ([`RateLimiter::acquire_retry`]) skips the queue of new submits, so throttling keeps the
+//! order as far as possible instead of sending the throttled message last.
+//!
+//! Slow-down is AIMD: halve the rate on a throttle answer (at most once per pause, because a
+//! whole window of responses tends to come back throttled together), pause the channel, then
+//! grow 10 % per quiet 100 ms until the configured rate is reached again.
 
 use std::time::Duration;
 
@@ -20,6 +27,11 @@ const PAUSE_MAX: Duration = Duration::from_secs(2);
 const RECOVER_EVERY: Duration = Duration::from_millis(100);
 /// Slowest rate a throttled channel is cut to, in submits per second.
 const FLOOR_TPS: f64 = 1.0;
+/// How late a grant may be and still keep the schedule (the next slot one interval after the
+/// missed one, so a few come at once). Timers have millisecond resolution and wake late under
+/// load; without this a cap of thousands per second would lose the slots in between. Later
+/// than this the channel was idle and starts afresh: no banked burst above its cap.
+const CATCH_UP: Duration = Duration::from_millis(5);
 
 #[derive(Debug)]
 struct State {
@@ -27,10 +39,13 @@ struct State {
     base: Option<f64>,
     /// Current effective rate; `None` = unlimited.
     current: Option<f64>,
-    next_slot: Instant,
+    /// Slot of the last grant: the next one is one interval (at the rate in force) later.
+    last_slot: Option<Instant>,
     paused_until: Instant,
     last_change: Instant,
     consecutive: u32,
+    /// Callers queued or at the head; while any wait, newcomers queue behind them.
+    waiting: usize,
     /// Slots granted in the current one-second bucket and the last full one, to estimate the
     /// offered rate when an unlimited channel is throttled.
     granted_this_second: u64,
@@ -38,10 +53,24 @@ struct State {
     second_started: Instant,
 }
 
-/// Token-bucket style rate limiter shared by all sessions of one channel.
+/// Rate limiter shared by all sessions of one channel.
 #[derive(Debug)]
 pub struct RateLimiter {
     state: Mutex<State>,
+    /// New submits wait here in arrival order (tokio's mutex is fair: FIFO).
+    queue: tokio::sync::Mutex<()>,
+    /// Held by the caller sleeping until its slot; retries wait here directly.
+    head: tokio::sync::Mutex<()>,
+}
+
+/// Counts a caller as waiting until it got its slot or gave up (a cancelled `acquire`).
+struct Waiting<'a>(&'a Mutex<State>);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.waiting = s.waiting.saturating_sub(1);
+    }
 }
 
 impl RateLimiter {
@@ -53,45 +82,62 @@ impl RateLimiter {
             state: Mutex::new(State {
                 base,
                 current: base,
-                next_slot: now,
+                last_slot: None,
                 paused_until: now,
                 last_change: now,
                 consecutive: 0,
+                waiting: 0,
                 granted_this_second: 0,
                 granted_last_second: 0,
                 second_started: now,
             }),
+            queue: tokio::sync::Mutex::new(()),
+            head: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Waits for the next submit slot.
+    /// Waits for the next submit slot, behind every submit already waiting.
     pub async fn acquire(&self) {
-        let at = self.reserve(Instant::now());
-        if at > Instant::now() {
+        let Some(waiting) = self.take_or_wait() else {
+            return;
+        };
+        let _queued = self.queue.lock().await;
+        self.wait_at_head(waiting).await;
+    }
+
+    /// Waits for a slot for a submit the carrier throttled: ahead of the new submits still
+    /// queued (at most the one already at the head goes first), so the throttled message is
+    /// not overtaken by everything that arrived while it was out.
+    pub async fn acquire_retry(&self) {
+        let Some(waiting) = self.take_or_wait() else {
+            return;
+        };
+        self.wait_at_head(waiting).await;
+    }
+
+    /// Takes a slot at once when nobody waits and one is free; otherwise joins the waiters.
+    fn take_or_wait(&self) -> Option<Waiting<'_>> {
+        let mut s = self.state.lock();
+        let now = Instant::now();
+        if s.waiting == 0 && s.try_take(now).is_ok() {
+            return None;
+        }
+        s.waiting += 1;
+        Some(Waiting(&self.state))
+    }
+
+    async fn wait_at_head(&self, waiting: Waiting<'_>) {
+        let _head = self.head.lock().await;
+        loop {
+            // Re-read after every sleep: a throttle answer meanwhile pauses us further, a
+            // recovery brings the slot closer.
+            let at = match self.state.lock().try_take(Instant::now()) {
+                Ok(()) => break,
+                Err(at) => at,
+            };
             tokio::time::sleep_until(at).await;
         }
-    }
-
-    /// Reserves the next slot at or after `now` and returns when it starts.
-    fn reserve(&self, now: Instant) -> Instant {
-        let mut s = self.state.lock();
-        s.recover(now);
-        if now.duration_since(s.second_started) >= Duration::from_secs(1) {
-            s.granted_last_second = s.granted_this_second;
-            s.granted_this_second = 0;
-            s.second_started = now;
-        }
-        s.granted_this_second += 1;
-        let slot = now.max(s.paused_until);
-        match s.current {
-            None => slot,
-            Some(rate) => {
-                // A slot in the past is not banked: an idle channel may not burst above its cap.
-                let slot = slot.max(s.next_slot);
-                s.next_slot = slot + Duration::from_secs_f64(1.0 / rate);
-                slot
-            }
-        }
+        drop(waiting);
     }
 
     /// The carrier answered with a throttle status: halve the rate and pause the channel.
@@ -102,6 +148,7 @@ impl RateLimiter {
             // Same burst of throttle answers: one cut per pause is enough.
             return;
         }
+        s.roll_second(now);
         let offered = s.granted_last_second.max(s.granted_this_second).max(1) as f64;
         let cur = s.current.unwrap_or(offered);
         s.current = Some((cur / 2.0).max(FLOOR_TPS));
@@ -111,7 +158,6 @@ impl RateLimiter {
             .min(PAUSE_MAX);
         s.consecutive = s.consecutive.saturating_add(1);
         s.paused_until = now + pause;
-        s.next_slot = s.next_slot.max(s.paused_until);
         s.last_change = now;
     }
 
@@ -135,6 +181,40 @@ impl RateLimiter {
 }
 
 impl State {
+    /// Grants the slot if it has come (`Err(when)` otherwise), at the rate in force now.
+    fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
+        self.recover(now);
+        let interval = self.current.map(|rate| Duration::from_secs_f64(1.0 / rate));
+        let slot = match (interval, self.last_slot) {
+            (Some(i), Some(last)) => (last + i).max(self.paused_until),
+            _ => self.paused_until,
+        };
+        if slot > now {
+            return Err(slot);
+        }
+        self.roll_second(now);
+        self.granted_this_second += 1;
+        self.last_slot = Some(match interval {
+            Some(i) if now.duration_since(slot) <= i.max(CATCH_UP) => slot,
+            _ => now,
+        });
+        Ok(())
+    }
+
+    /// Moves the one-second grant buckets forward; a bucket older than that is forgotten.
+    fn roll_second(&mut self, now: Instant) {
+        let age = now.duration_since(self.second_started);
+        if age >= Duration::from_secs(2) {
+            self.granted_last_second = 0;
+            self.granted_this_second = 0;
+            self.second_started = now;
+        } else if age >= Duration::from_secs(1) {
+            self.granted_last_second = self.granted_this_second;
+            self.granted_this_second = 0;
+            self.second_started = now;
+        }
+    }
+
     /// Additive-ish increase: +10 % per quiet period since the last change.
     fn recover(&mut self, now: Instant) {
         let Some(cur) = self.current else { return };
@@ -186,6 +266,104 @@ mod tests {
         assert!(start.elapsed() >= PAUSE_MIN, "paused channel sent at once");
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(rl.current_tps(), Some(100.0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_high_cap_is_met_with_millisecond_timers() {
+        // 5000/s is one slot per 200 µs, finer than the timer; late wake-ups catch up.
+        let rl = std::sync::Arc::new(RateLimiter::new(5000));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..1000)
+            .map(|_| {
+                let rl = rl.clone();
+                tokio::spawn(async move { rl.acquire().await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let took = start.elapsed();
+        assert!(took <= Duration::from_millis(250), "{took:?}");
+        assert!(took >= Duration::from_millis(150), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_submits_speed_up_as_the_rate_recovers() {
+        // Queued behind a cut to 1 tps: with slots fixed on arrival, 20 submits would take
+        // 20 s; taken one at a time at the recovering rate they finish far sooner.
+        let rl = std::sync::Arc::new(RateLimiter::new(100));
+        for _ in 0..7 {
+            rl.on_throttled();
+            tokio::time::sleep(PAUSE_MAX).await;
+            rl.state.lock().last_change = Instant::now();
+        }
+        assert!(rl.current_tps().is_some_and(|t| t <= 2.0));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let rl = rl.clone();
+                tokio::spawn(async move { rl.acquire().await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(8), "{took:?}");
+        assert!(took > Duration::from_secs(2), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_retry_goes_before_queued_submits() {
+        let rl = std::sync::Arc::new(RateLimiter::new(10));
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..5u32 {
+            let (rl, order) = (rl.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                rl.acquire().await;
+                order.lock().push(i);
+            }));
+            tokio::task::yield_now().await;
+        }
+        let (rl2, order2) = (rl.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            rl2.acquire_retry().await;
+            order2.lock().push(99);
+        }));
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().clone();
+        let pos = order.iter().position(|i| *i == 99).unwrap();
+        // 0 went at once, 1 was at the head already; the retry is next.
+        assert_eq!(pos, 2, "{order:?}");
+        assert_eq!(
+            order
+                .iter()
+                .filter(|i| **i != 99)
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 4]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_answer_delays_submits_already_waiting() {
+        let rl = std::sync::Arc::new(RateLimiter::new(10));
+        rl.acquire().await;
+        let start = Instant::now();
+        let rl2 = rl.clone();
+        let waiter = tokio::spawn(async move { rl2.acquire().await });
+        tokio::task::yield_now().await;
+        rl.on_throttled();
+        waiter.await.unwrap();
+        // Not at its original slot (100 ms) but after the pause and at the halved rate.
+        assert!(
+            start.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -93,6 +93,15 @@ impl FakeServer {
 type Reload =
     tracing_subscriber::reload::Layer<tracing_subscriber::EnvFilter, tracing_subscriber::Registry>;
 
+/// Config reload stand-in: the real one needs a running gateway (tests/ops_reload.rs).
+pub struct FakeReload;
+
+impl smppd::admin::ConfigControl for FakeReload {
+    fn reload(&self) -> Result<smppd::config::ReloadReport, String> {
+        Ok(smppd::config::ReloadReport::default())
+    }
+}
+
 pub struct Fixture {
     pub state: AdminState,
     pub store: Arc<SqliteStore>,
@@ -191,6 +200,7 @@ impl Fixture {
         )
         .with_server(server.clone())
         .with_log(Arc::new(handle))
+        .with_reloader(Arc::new(FakeReload))
         .with_accounts(accounts)
         .with_token(Some(TOKEN.to_string()));
         Fixture {

@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod gateway;
+pub mod interop;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use smppd::config::Config;
 use smppd::server::{Server, SessionRegistry, ShutdownReport};
 
 pub use gateway::{MemoryGateway, HOLD_DESTINATION};
+pub use interop::{receipt_for, ucs2_text, ClientLines};
 
 /// Accounts every test server knows. `demo`/`demo` is the README's demo account.
 pub const ACCOUNTS: &str = r#"

@@ -12,6 +12,7 @@ fn handle(
             bind_type,
             outbound: tx,
             cancel: CancellationToken::new(),
+            unbind: CancellationToken::new(),
             probe: Arc::new(Notify::new()),
             received: Arc::new(AtomicU64::new(0)),
         },

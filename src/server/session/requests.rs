@@ -77,6 +77,7 @@ impl<G: Gateway> Session<G> {
                     bind_type,
                     outbound: tx,
                     cancel: self.evict.clone(),
+                    unbind: self.unbind_request.clone(),
                     probe: Arc::clone(&self.probe),
                     received: Arc::clone(&self.received),
                 };

@@ -3,6 +3,7 @@
 mod ops;
 mod ops_compact;
 mod ops_lifecycle;
+mod ops_receipt;
 mod ops_submit;
 mod read;
 mod read_stats;
@@ -18,6 +19,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::message::MessageId;
+use crate::store::owed::OwedTracker;
 use crate::store::queue::{CommitMetrics, QueueTracker};
 use crate::store::record::{
     CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageRecord,
@@ -26,8 +28,8 @@ use crate::store::record::{
 use crate::store::stats::{DailyStats, RouteStats, StatsQuery};
 use crate::store::time::to_ms;
 use crate::store::{
-    Admission, CommitStats, CompactionReport, History, HistoryQuery, MessageStore, QueueDepth,
-    StoreConfig, StoreError, StoreFuture,
+    Admission, CommitStats, CompactionReport, History, HistoryQuery, MessageStore, OwedFeed,
+    QueueDepth, StoreConfig, StoreError, StoreFuture,
 };
 
 use ops::{OpResult, WriteOp};
@@ -38,6 +40,7 @@ pub struct SqliteStore {
     tx: Mutex<Option<mpsc::Sender<Request>>>,
     reader: Arc<Mutex<Connection>>,
     queue: Arc<QueueTracker>,
+    owed: Arc<OwedTracker>,
     metrics: Arc<CommitMetrics>,
     writer: Mutex<Option<JoinHandle<()>>>,
     retention: Duration,
@@ -64,6 +67,7 @@ impl SqliteStore {
         for (id, bytes, forwarded) in read::open_messages(&reader)? {
             queue.open(id, bytes, forwarded);
         }
+        let owed = Arc::new(OwedTracker::new(ops_receipt::count_backlog(&reader)?));
         let metrics = Arc::new(CommitMetrics::default());
         let (tx, rx) = mpsc::channel(config.commit_queue.max(1));
         let settings = WriterSettings {
@@ -71,6 +75,7 @@ impl SqliteStore {
             max_batch: config.max_batch,
             stats_offset: config.stats_utc_offset_minutes,
             queue: Arc::clone(&queue),
+            owed: Arc::clone(&owed),
             metrics: Arc::clone(&metrics),
         };
         let writer = std::thread::Builder::new()
@@ -84,6 +89,7 @@ impl SqliteStore {
             tx: Mutex::new(Some(tx)),
             reader: Arc::new(Mutex::new(reader)),
             queue,
+            owed,
             metrics,
             writer: Mutex::new(Some(writer)),
             retention: config.retention,
@@ -108,6 +114,13 @@ impl SqliteStore {
             .await
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn forward(&self, op: WriteOp) -> Result<ForwardOutcome, StoreError> {
+        match self.write(op).await? {
+            OpResult::Forward(o) => Ok(o),
+            other => Err(unexpected(other)),
+        }
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -160,15 +173,27 @@ impl MessageStore for SqliteStore {
     ) -> StoreFuture<'_, ForwardOutcome> {
         let op = WriteOp::Forward {
             id,
+            route: None,
             submit: Box::new(submit),
             keys: carrier_keys,
         };
-        Box::pin(async move {
-            match self.write(op).await? {
-                OpResult::Forward(o) => Ok(o),
-                other => Err(unexpected(other)),
-            }
-        })
+        Box::pin(self.forward(op))
+    }
+
+    fn record_forwarded_on(
+        &self,
+        id: MessageId,
+        route: Route,
+        submit: CarrierSubmit,
+        carrier_keys: Vec<String>,
+    ) -> StoreFuture<'_, ForwardOutcome> {
+        let op = WriteOp::Forward {
+            id,
+            route: Some(Box::new(route)),
+            submit: Box::new(submit),
+            keys: carrier_keys,
+        };
+        Box::pin(self.forward(op))
     }
 
     fn add_carrier_receipt(&self, id: MessageId, receipt: CarrierReceipt) -> StoreFuture<'_, ()> {
@@ -200,6 +225,16 @@ impl MessageStore for SqliteStore {
     fn receipt_acknowledged(&self, id: MessageId, at: SystemTime) -> StoreFuture<'_, ()> {
         let op = WriteOp::ReceiptAcked { id, at: to_ms(at) };
         Box::pin(async move { self.write(op).await.map(drop) })
+    }
+
+    fn receipts_acknowledged(&self, ids: Vec<MessageId>, at: SystemTime) -> StoreFuture<'_, u64> {
+        let op = WriteOp::ReceiptsAcked { ids, at: to_ms(at) };
+        Box::pin(async move {
+            match self.write(op).await? {
+                OpResult::Acked(n) => Ok(n),
+                other => Err(unexpected(other)),
+            }
+        })
     }
 
     fn compact(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, CompactionReport> {
@@ -237,8 +272,22 @@ impl MessageStore for SqliteStore {
         Box::pin(self.read(move |c| read::receipts_due(c, &account, after, limit)))
     }
 
+    fn receipt_ids_due(
+        &self,
+        account: String,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<MessageId>> {
+        Box::pin(self.read(move |c| read::receipt_ids_due(c, &account, after, limit)))
+    }
+
     fn receipt_backlog(&self) -> StoreFuture<'_, Vec<(String, u64)>> {
-        Box::pin(self.read(read::receipt_backlog))
+        let backlog = self.owed.backlog();
+        Box::pin(async move { Ok(backlog) })
+    }
+
+    fn owed_feed(&self) -> Option<OwedFeed> {
+        self.owed.take_feed()
     }
 
     fn unsent(

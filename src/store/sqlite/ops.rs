@@ -8,13 +8,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::message::MessageId;
 use crate::store::record::{
-    CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageState,
-    NewMessage, Rejection, Route,
+    CarrierReceipt, CarrierSubmit, FinalReport, FinalizeOutcome, ForwardOutcome, MessageRecord,
+    MessageState, NewMessage, Rejection, Route,
 };
 use crate::store::{CompactionReport, StoreError};
 
 use super::ops_compact::compact;
 use super::ops_lifecycle::{finalize, forward, insert_receipt, receipt_update, route};
+use super::ops_receipt::acknowledge;
 use super::ops_submit::{accept, reject};
 use super::schema::{ACCEPTED, FORWARDED, ROUTED};
 
@@ -30,6 +31,9 @@ pub(crate) enum WriteOp {
     },
     Forward {
         id: MessageId,
+        /// The route, when the forward also records where the message went (instead of
+        /// a separate `Route` write before sending).
+        route: Option<Box<Route>>,
         submit: Box<CarrierSubmit>,
         keys: Vec<String>,
     },
@@ -49,6 +53,11 @@ pub(crate) enum WriteOp {
         id: MessageId,
         at: i64,
     },
+    /// Several acknowledgements in one request; unknown ids are skipped.
+    ReceiptsAcked {
+        ids: Vec<MessageId>,
+        at: i64,
+    },
     Compact {
         cutoff: i64,
         limit: usize,
@@ -62,6 +71,8 @@ pub(crate) enum OpResult {
     Forward(ForwardOutcome),
     Finalize(FinalizeOutcome),
     Compact(CompactionReport),
+    /// How many receipts a batch acknowledgement settled.
+    Acked(u64),
 }
 
 /// What the in-memory queue view must learn once the batch is committed.
@@ -87,7 +98,12 @@ pub(crate) fn apply(
         WriteOp::Accept(m) => accept(conn, m, stats_offset, effects).map(|()| OpResult::Done),
         WriteOp::Reject(r) => reject(conn, r, stats_offset, effects).map(|()| OpResult::Done),
         WriteOp::Route { id, route: r, at } => route(conn, *id, r, *at, effects),
-        WriteOp::Forward { id, submit, keys } => forward(conn, *id, submit, keys, effects),
+        WriteOp::Forward {
+            id,
+            route: r,
+            submit,
+            keys,
+        } => forward(conn, *id, submit, r.as_deref(), keys, effects),
         WriteOp::Receipt { id, receipt } => {
             require(conn, *id)?;
             insert_receipt(conn, *id, receipt).map(|()| OpResult::Done)
@@ -100,13 +116,25 @@ pub(crate) fn apply(
                  last_attempt_at = ?2 WHERE id = ?1",
             *at,
         ),
-        WriteOp::ReceiptAcked { id, at } => receipt_update(
-            conn,
-            *id,
-            "UPDATE receipt_owed SET state = 2, acked_at = COALESCE(acked_at, ?2) WHERE id = ?1",
-            *at,
-        ),
-        WriteOp::Compact { cutoff, limit } => compact(conn, *cutoff, *limit).map(OpResult::Compact),
+        WriteOp::ReceiptAcked { id, at } => {
+            acknowledge(conn, *id, *at, effects)?.ok_or(StoreError::UnknownMessage(*id))?;
+            Ok(OpResult::Done)
+        }
+        WriteOp::ReceiptsAcked { ids, at } => {
+            let mut settled = 0;
+            for id in ids {
+                if acknowledge(conn, *id, *at, effects)? == Some(true) {
+                    settled += 1;
+                }
+            }
+            Ok(OpResult::Acked(settled))
+        }
+        WriteOp::Compact { cutoff, limit } => {
+            let report = compact(conn, *cutoff, *limit)?;
+            // Deleted unacknowledged receipts leave the backlog: recount after the commit.
+            effects.recount_backlog |= report.unacknowledged_receipts > 0;
+            Ok(OpResult::Compact(report))
+        }
     }
 }
 
@@ -128,6 +156,12 @@ pub(crate) type RouteDeltas = ([i64; 5], [i64; 5]);
 #[derive(Debug, Default)]
 pub(crate) struct Effects {
     pub(crate) queue: Vec<QueueEffect>,
+    /// Receipts that became owed (message and final state), for the pump's feed.
+    pub(crate) owed: Vec<MessageRecord>,
+    /// Accounts whose receipt was acknowledged (one entry per receipt).
+    pub(crate) settled: Vec<String>,
+    /// The per-account backlog must be recounted from the database.
+    pub(crate) recount_backlog: bool,
     stats: HashMap<(String, String, String), Deltas>,
     rejected: HashMap<(String, String, String, String), (i64, i64)>,
     routes: HashMap<RouteKey, RouteDeltas>,
@@ -177,6 +211,9 @@ impl Effects {
     /// Takes in the effects of another (successful) request.
     pub(crate) fn merge(&mut self, other: Effects) {
         self.queue.extend(other.queue);
+        self.owed.extend(other.owed);
+        self.settled.extend(other.settled);
+        self.recount_backlog |= other.recount_backlog;
         for (k, (m, s)) in other.stats {
             self.bump((&k.0, &k.1, &k.2), m, s);
         }

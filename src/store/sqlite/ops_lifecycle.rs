@@ -13,7 +13,7 @@ use crate::store::time::to_ms;
 use crate::store::StoreError;
 
 use super::ops::{db_id, state_of, Effects, OpResult, QueueEffect, RouteKey};
-use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
+use super::schema::{FINAL, FORWARDED, ROUTED};
 
 /// The columns every lifecycle write needs.
 struct Placed {
@@ -38,6 +38,15 @@ impl Placed {
             r.2.clone(),
         )
     }
+}
+
+/// `(channel, carrier, province)` as the statistics key them (unknown labels empty).
+fn labels(route: &Route) -> (String, String, String) {
+    (
+        route.channel.clone(),
+        route.carrier.clone().unwrap_or_default(),
+        route.province.clone().unwrap_or_default(),
+    )
 }
 
 fn placed(conn: &Connection, id: MessageId) -> Result<Placed, StoreError> {
@@ -75,11 +84,7 @@ pub(super) fn route(
     if p.state >= FINAL {
         return Ok(OpResult::Done);
     }
-    let new = (
-        route.channel.clone(),
-        route.carrier.clone().unwrap_or_default(),
-        route.province.clone().unwrap_or_default(),
-    );
+    let new = labels(route);
     let s = p.segments;
     match &p.route {
         Some(old) if *old == new => {}
@@ -105,10 +110,13 @@ pub(super) fn route(
     Ok(OpResult::Done)
 }
 
+/// Records one part's carrier response; with `route`, also where the message went (what
+/// [`route`] does, folded into the same row update: one lookup and one index move).
 pub(super) fn forward(
     conn: &Connection,
     id: MessageId,
     s: &CarrierSubmit,
+    route: Option<&Route>,
     keys: &[String],
     effects: &mut Effects,
 ) -> Result<OpResult, StoreError> {
@@ -139,22 +147,52 @@ pub(super) fn forward(
         .query_row([db_id(id)], |r| r.get(0))?;
     let mut new_state = state;
     if state < FINAL && state != FORWARDED {
-        if p.route.is_none() {
-            // Forwarded without mark_routed: count it on the channel that sent it.
-            let key = p.route_key(&(s.channel.clone(), String::new(), String::new()));
-            let n = p.segments;
-            effects.route(key, [1, 0, 0, 0, 1], [n, 0, 0, 0, n]);
+        let n = p.segments;
+        match (&p.route, route) {
+            (Some(old), Some(r)) => {
+                let new = labels(r);
+                if *old != new {
+                    // Failover: the message now counts on its new route only.
+                    effects.route(p.route_key(old), [-1, 0, 0, 0, -1], [-n, 0, 0, 0, -n]);
+                    effects.route(p.route_key(&new), [1, 0, 0, 0, 1], [n, 0, 0, 0, n]);
+                }
+            }
+            (None, Some(r)) => {
+                effects.route(p.route_key(&labels(r)), [1, 0, 0, 0, 1], [n, 0, 0, 0, n]);
+            }
+            (None, None) => {
+                // Forwarded without a route: count it on the channel that sent it.
+                let key = p.route_key(&(s.channel.clone(), String::new(), String::new()));
+                effects.route(key, [1, 0, 0, 0, 1], [n, 0, 0, 0, n]);
+            }
+            (Some(_), None) => {}
         }
         new_state = if parts >= p.segments.max(1) {
             FORWARDED
         } else {
             ROUTED
         };
-        conn.prepare_cached(
-            "UPDATE message SET state = ?2, routed_channel = COALESCE(routed_channel, ?3),
-                 routed_at = COALESCE(routed_at, ?4) WHERE id = ?1",
-        )?
-        .execute(params![db_id(id), new_state, s.channel, to_ms(s.at)])?;
+        match route {
+            Some(r) => conn
+                .prepare_cached(
+                    "UPDATE message SET state = ?2, routed_channel = ?3, route_carrier = ?4,
+                         route_province = ?5, routed_at = ?6 WHERE id = ?1",
+                )?
+                .execute(params![
+                    db_id(id),
+                    new_state,
+                    r.channel,
+                    r.carrier,
+                    r.province,
+                    to_ms(s.at)
+                ])?,
+            None => conn
+                .prepare_cached(
+                    "UPDATE message SET state = ?2, routed_channel = COALESCE(routed_channel, ?3),
+                         routed_at = COALESCE(routed_at, ?4) WHERE id = ?1",
+                )?
+                .execute(params![db_id(id), new_state, s.channel, to_ms(s.at)])?,
+        };
         if new_state == FORWARDED {
             effects.queue.push(QueueEffect::Forwarded(id));
         }
@@ -235,16 +273,7 @@ pub(super) fn finalize(
         _ => false,
     };
     if owed {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO receipt_owed(id, account, state, attempts, created_at)
-             VALUES (?1, ?2, ?3, 0, ?4)",
-        )?
-        .execute(params![
-            db_id(id),
-            p.account,
-            RECEIPT_PENDING,
-            to_ms(report.at)
-        ])?;
+        super::ops_receipt::owe(conn, id, &p.account, to_ms(report.at), effects)?;
     }
     effects.queue.push(QueueEffect::Closed(id));
     Ok(OpResult::Finalize(FinalizeOutcome::Finalized {

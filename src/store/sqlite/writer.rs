@@ -10,6 +10,7 @@ use std::time::Instant;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::store::owed::OwedTracker;
 use crate::store::queue::QueueTracker;
 use crate::store::{FsyncPolicy, StoreError};
 
@@ -27,6 +28,7 @@ pub(crate) struct WriterSettings {
     pub(crate) max_batch: usize,
     pub(crate) stats_offset: i32,
     pub(crate) queue: Arc<QueueTracker>,
+    pub(crate) owed: Arc<OwedTracker>,
     pub(crate) metrics: Arc<super::CommitMetrics>,
 }
 
@@ -106,6 +108,19 @@ fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
             QueueEffect::Open { id, bytes } => s.queue.open(id, bytes, false),
             QueueEffect::Forwarded(id) => s.queue.forwarded(id),
             QueueEffect::Closed(id) => s.queue.closed(id),
+        }
+    }
+    // Only now, durable, may the pump see the new receipts (and the counters move).
+    for account in &effects.settled {
+        s.owed.settled(account);
+    }
+    for rec in effects.owed {
+        s.owed.owed(rec);
+    }
+    if effects.recount_backlog {
+        match super::ops_receipt::count_backlog(conn) {
+            Ok(b) => s.owed.reset(b),
+            Err(e) => tracing::warn!(error = %e, "receipt backlog not recounted after compaction"),
         }
     }
     s.metrics.record(batch.len(), started.elapsed());

@@ -1,0 +1,87 @@
+//! Writes on the receipt owed to the client: queuing it when a message ends, and the
+//! client's acknowledgement. Both feed the in-memory backlog counters (and the pump's
+//! feed) through [`Effects`], applied only once the batch committed.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::message::MessageId;
+use crate::store::record::{OwedReceipt, ReceiptState};
+use crate::store::time::from_ms;
+use crate::store::StoreError;
+
+use super::ops::{db_id, Effects};
+use super::read::load_message;
+use super::schema::{RECEIPT_ACKED, RECEIPT_PENDING};
+
+/// Queues the receipt for `id` (already final in this transaction). The message row goes
+/// to the feed so the pump can build the client's `deliver_sm` without reading it back.
+pub(super) fn owe(
+    conn: &Connection,
+    id: MessageId,
+    account: &str,
+    at: i64,
+    effects: &mut Effects,
+) -> Result<(), StoreError> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO receipt_owed(id, account, state, attempts, created_at)
+             VALUES (?1, ?2, ?3, 0, ?4)",
+        )?
+        .execute(params![db_id(id), account, RECEIPT_PENDING, at])?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    if let Some(mut rec) = load_message(conn, id)? {
+        rec.receipt = Some(OwedReceipt {
+            state: ReceiptState::Pending,
+            attempts: 0,
+            created_at: from_ms(at),
+            last_attempt_at: None,
+        });
+        effects.owed.push(rec);
+    }
+    Ok(())
+}
+
+/// Marks the receipt acknowledged. `None`: no receipt is owed for `id`; `Some(false)`:
+/// it was acknowledged before; `Some(true)`: acknowledged now. Sending is not a durable
+/// write (in flight is the pump's memory; after a crash an unacknowledged receipt is sent
+/// again), so the acknowledgement also records that it was sent at least once.
+pub(super) fn acknowledge(
+    conn: &Connection,
+    id: MessageId,
+    at: i64,
+    effects: &mut Effects,
+) -> Result<Option<bool>, StoreError> {
+    let account: Option<String> = conn
+        .prepare_cached(
+            "UPDATE receipt_owed SET state = ?3, acked_at = COALESCE(acked_at, ?2),
+                 attempts = MAX(attempts, 1), last_attempt_at = COALESCE(last_attempt_at, ?2)
+             WHERE id = ?1 AND state < ?3 RETURNING account",
+        )?
+        .query_row(params![db_id(id), at, RECEIPT_ACKED], |r| r.get(0))
+        .optional()?;
+    if let Some(account) = account {
+        effects.settled.push(account);
+        return Ok(Some(true));
+    }
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM receipt_owed WHERE id = ?1")?
+        .query_row([db_id(id)], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok(exists.then_some(false))
+}
+
+/// Unacknowledged receipts per account, counted from the table.
+pub(crate) fn count_backlog(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT account, COUNT(*) FROM receipt_owed WHERE state < ?1
+             GROUP BY account ORDER BY account",
+        )?
+        .query_map([RECEIPT_ACKED], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?)
+}

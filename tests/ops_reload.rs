@@ -1,0 +1,221 @@
+//! Config reload: the real binary gets SIGHUP after its config file changed; a bound client
+//! stays bound, the new password and quota apply to it and to new binds, and an invalid file
+//! is refused with the old config still working. In-process: what a reload reports, removed
+//! accounts are unbound, and a route to a channel that is not running is refused.
+
+mod ops_support;
+mod support_gateway;
+
+use std::time::Duration;
+
+use ops_support::{http, Smppd, TOKEN};
+use smppd::config::Config;
+use smppd::gateway;
+use support_gateway::{base_toml, number, BindKind, Carriers, Esme};
+
+const ESME_RINVPASWD: u32 = 0x0E;
+/// `daily_quota_exhausted` (src/policy/STATUS_CODES.md).
+const DAILY_QUOTA_EXHAUSTED: u32 = 0x0000_040A;
+const TEXT: &str = "【smppd测试】您的订单已发货";
+
+fn config_text(store: &std::path::Path, ports: [u16; 3]) -> String {
+    base_toml(
+        store,
+        ports,
+        "\"never\"",
+        &format!(
+            "[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n[log]\nfilter = \"info\"\n"
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_applies_new_password_and_quota_without_dropping_binds() {
+    let carriers = Carriers::start(|_, _| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smppd.toml");
+    let original = config_text(dir.path(), carriers.ports());
+    std::fs::write(&file, &original).unwrap();
+    let mut smppd = Smppd::spawn(&file).await;
+
+    let mut client = Esme::bind(smppd.client, BindKind::Transceiver, "demo", "demo").await;
+    let (status, _) = client.submit_text(&number("cmcc", 1), TEXT).await;
+    assert_eq!(status, 0, "accepted before the reload");
+
+    // New password and a daily cap of 1 segment, which today's one submit already used.
+    let edited = original
+        .replacen("password = \"demo\"", "password = \"newpass\"", 1)
+        .replacen("tps = 0", "tps = 0\ndaily_cap = 1", 1);
+    assert_ne!(edited, original);
+    std::fs::write(&file, &edited).unwrap();
+    smppd.signal("HUP");
+    smppd
+        .wait_log("config reloaded", 1, Duration::from_secs(30))
+        .await;
+    let line = smppd
+        .log()
+        .into_iter()
+        .find(|l| l.contains("config reloaded"))
+        .unwrap();
+    assert!(line.contains("passwords_changed=[\"demo\"]"), "{line}");
+
+    // The bound client is still bound and the new cap applies to it at once.
+    let (status, _) = client.submit_text(&number("cmcc", 2), TEXT).await;
+    assert_eq!(status, DAILY_QUOTA_EXHAUSTED, "new daily cap applies");
+    assert!(!client.closed);
+    // New binds: the old password is refused, the new one accepted.
+    let (_, st) = Esme::try_bind(smppd.client, BindKind::Transmitter, "demo", "demo")
+        .await
+        .unwrap();
+    assert_eq!(st, ESME_RINVPASWD, "old password refused after reload");
+    let _second = Esme::bind(smppd.client, BindKind::Transmitter, "demo", "newpass").await;
+
+    // An invalid file is refused and logged; the config in force stays.
+    std::fs::write(&file, edited.replacen("tps = 0", "tps = \"lots\"", 1)).unwrap();
+    smppd.signal("HUP");
+    smppd
+        .wait_log("config reload refused", 1, Duration::from_secs(30))
+        .await;
+    let _third = Esme::bind(smppd.client, BindKind::Transmitter, "demo", "newpass").await;
+    let (status, _) = client.submit_text(&number("cmcc", 3), TEXT).await;
+    assert_eq!(
+        status, DAILY_QUOTA_EXHAUSTED,
+        "old (reloaded) cap still in force"
+    );
+
+    // The same reload through the admin API, with the file fixed: cap lifted again.
+    std::fs::write(&file, &original).unwrap();
+    let (code, body) = http(
+        smppd.admin.expect("admin address"),
+        "POST",
+        "/api/v1/config/reload",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"passwords_changed\":[\"demo\"]"), "{body}");
+    let (status, _) = client.submit_text(&number("cmcc", 4), TEXT).await;
+    assert_eq!(status, 0, "cap removed by the reload");
+    client.unbind().await;
+    drop((_second, _third));
+
+    assert!(smppd.stop().await.success());
+    carriers.shutdown().await;
+}
+
+#[tokio::test]
+async fn reload_reports_unbinds_removed_accounts_and_refuses_unknown_channels() {
+    let carriers = Carriers::start(|_, _| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smppd.toml");
+    let two_accounts = base_toml(
+        dir.path(),
+        carriers.ports(),
+        "\"never\"",
+        "[[accounts]]\nsystem_id = \"other\"\npassword = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]\n",
+    );
+    std::fs::write(&file, &two_accounts).unwrap();
+    let cfg = Config::load(&file).unwrap();
+    let started = gateway::start(&cfg).await.unwrap();
+    let addr = started.client_addrs[0];
+    let reloader = started.reloader.clone();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let serving = tokio::spawn(started.serve(shutdown.clone()));
+
+    let mut other = Esme::bind(addr, BindKind::Receiver, "other", "pw").await;
+    let mut demo = Esme::bind(addr, BindKind::Transceiver, "demo", "demo").await;
+
+    // Remove "other", change the listener (restart only), route to a known channel.
+    let one_account = base_toml(dir.path(), carriers.ports(), "\"never\"", "").replacen(
+        "listen = [\"127.0.0.1:0\"]",
+        "listen = [\"127.0.0.1:1\"]",
+        1,
+    );
+    std::fs::write(&file, &one_account).unwrap();
+    let r = reloader.reload().expect("valid reload");
+    assert_eq!(r.accounts_removed, ["other"]);
+    assert_eq!(r.binds_unbound, 1);
+    assert!(r.restart_needed.contains(&"server.listen"), "{r:?}");
+    assert!(!r.routes_changed);
+    // The removed account's client is told to unbind (SMPP 3.4 §4.2) and cannot rebind.
+    // (this client does not answer the unbind: closed after response_timeout, 2 s)
+    other.drain(Duration::from_secs(5)).await;
+    assert!(other.closed, "the removed account's session ended");
+    let (_, st) = Esme::try_bind(addr, BindKind::Receiver, "other", "pw")
+        .await
+        .unwrap();
+    assert_eq!(st, ESME_RINVPASWD);
+
+    // A route to a channel that is not running: refused, nothing applied.
+    let bad = two_accounts.replacen(
+        "{ channel = \"cmcc-sim\" }]",
+        "{ channel = \"new-sim\" }]",
+        1,
+    );
+    let bad = bad.replacen(
+        "[[upstream.channels]]",
+        "[[upstream.channels]]\nname = \"new-sim\"\nhost = \"127.0.0.1\"\nport = 1\nsystem_id = \"x\"\npassword = \"x\"\n[[upstream.channels]]",
+        1,
+    );
+    std::fs::write(&file, &bad).unwrap();
+    let e = reloader.reload().unwrap_err().to_string();
+    assert!(e.contains("routing") && e.contains("restart"), "{e}");
+    let (_, st) = Esme::try_bind(addr, BindKind::Receiver, "other", "pw")
+        .await
+        .unwrap();
+    assert_eq!(st, ESME_RINVPASWD, "the refused file added nothing");
+    let (status, _) = demo.submit_text(&number("cucc", 1), TEXT).await;
+    assert_eq!(status, 0);
+
+    // Routes, keyword lists and signatures change under a bound client.
+    const NEW_SIGNED: &str = "【新签名】您的订单已发货";
+    const BANNED: &str = "【smppd测试】本店出售月光宝盒";
+    assert_eq!(
+        demo.submit_text(&number("cmcc", 7), NEW_SIGNED).await.0,
+        0x402
+    );
+    assert_eq!(demo.submit_text(&number("cmcc", 8), BANNED).await.0, 0);
+    let words = dir.path().join("extra.txt");
+    std::fs::write(&words, "月光宝盒\n").unwrap();
+    let changed = one_account
+        .replacen(
+            "signatures = [\"【smppd测试】\"]",
+            "signatures = [\"【smppd测试】\", \"【新签名】\"]",
+            1,
+        )
+        .replacen(
+            "[routing.groups.cmcc]\nchannels = [{ channel = \"cmcc-sim\" }]",
+            "[routing.groups.cmcc]\nchannels = [{ channel = \"cucc-sim\" }]",
+            1,
+        )
+        + &format!(
+            "[policy]\nkeyword_files = [{:?}]\n",
+            words.display().to_string()
+        );
+    std::fs::write(&file, &changed).unwrap();
+    let r = reloader.reload().expect("valid reload");
+    assert!(r.routes_changed && r.policy_changed, "{r:?}");
+    assert_eq!(r.accounts_changed, ["demo"], "{r:?}");
+    assert_eq!(demo.submit_text(&number("cmcc", 9), NEW_SIGNED).await.0, 0);
+    assert_eq!(
+        demo.submit_text(&number("cmcc", 10), BANNED).await.0,
+        0x400,
+        "the reloaded keyword list applies"
+    );
+    let moved = number("cmcc", 9);
+    support_gateway::wait_until(
+        "cmcc number sent via cucc-sim",
+        Duration::from_secs(10),
+        || {
+            carriers
+                .destinations("cucc")
+                .iter()
+                .any(|d| d.ends_with(&moved[3..]))
+        },
+    )
+    .await;
+
+    shutdown.cancel();
+    let _ = serving.await;
+    carriers.shutdown().await;
+}
