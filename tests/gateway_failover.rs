@@ -211,9 +211,16 @@ async fn a_throttling_carrier_slows_smppd_down_without_failing_messages() {
     let gw = Gateway::start(&base_toml(dir.path(), carriers.ports(), "\"never\"", "")).await;
     let mut rx = Esme::bind(gw.addr, BindKind::Receiver, "demo", "demo").await;
     let mut tx = Esme::bind(gw.addr, BindKind::Transmitter, "demo", "demo").await;
+    let started = std::time::Instant::now();
     let accepted = submit_cmcc(&mut tx, 0..30).await;
 
     let receipts = rx.receipts(30, Duration::from_secs(20)).await;
+    println!(
+        "throttling: {} receipts in {:.1} s, carrier throttled {}",
+        receipts.len(),
+        started.elapsed().as_secs_f64(),
+        SimStats::get(&carriers.get("cmcc").stats().throttled)
+    );
     let cmcc = carriers.get("cmcc");
     assert!(
         SimStats::get(&cmcc.stats().throttled) >= 5,

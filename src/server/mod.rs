@@ -11,7 +11,7 @@ mod state;
 mod timers;
 mod window;
 
-pub use auth::{Authenticator, BindAttempt, BindRejection};
+pub use auth::{AccountChanges, Authenticator, BindAttempt, BindRejection};
 pub use gateway::{BindInfo, Gateway, MultiOutcome, QueryOutcome};
 pub use listener::{Server, ShutdownReport};
 pub use registry::{DeliverError, SessionRegistry};

@@ -217,3 +217,53 @@ async fn repeated_failures_lock_the_address_even_for_good_credentials() {
         .await
         .is_ok());
 }
+
+#[tokio::test]
+async fn replaced_accounts_judge_the_next_bind_and_forget_cached_passwords() {
+    let auth = authenticator();
+    let good = attempt("acme", "good", BindType::Transmitter, "127.0.0.1");
+    assert!(
+        auth.authenticate(&good).await.is_ok(),
+        "verified and cached"
+    );
+
+    let cheap = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(8, 1, 1, None).unwrap(),
+    );
+    let hash = crate::config::hash_password_with("better", cheap).unwrap();
+    let text = format!(
+        r#"
+[[accounts]]
+system_id = "acme"
+password_hash = "{hash}"
+allowed_ips = ["127.0.0.0/8"]
+[[accounts]]
+system_id = "newbie"
+password = "nb"
+insecure_plain_password = true
+allowed_ips = ["127.0.0.1"]
+"#
+    );
+    let cfg = Config::parse(&text, "t.toml").unwrap();
+    let changes = auth.replace_accounts(&cfg.accounts);
+    assert_eq!(changes.password_changed, ["acme"]);
+    assert_eq!(changes.added, ["newbie"]);
+    assert_eq!(changes.removed, ["demo"]);
+    assert!(changes.changed.is_empty());
+
+    assert_eq!(
+        auth.authenticate(&good).await.unwrap_err(),
+        BindRejection::WrongPassword,
+        "the cached old password no longer works"
+    );
+    let better = attempt("acme", "better", BindType::Receiver, "127.0.0.1");
+    assert!(auth.authenticate(&better).await.is_ok());
+    let demo = attempt("demo", "demo", BindType::Transmitter, "127.0.0.1");
+    assert_eq!(
+        auth.authenticate(&demo).await.unwrap_err(),
+        BindRejection::UnknownSystemId
+    );
+    assert!(auth.replace_accounts(&cfg.accounts).is_empty());
+}
