@@ -95,7 +95,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         .await
         .map_err(|e| StartError::Store(e.to_string()))?;
 
-    let (events_tx, mut events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
+    let (events_tx, events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
     let channels = ChannelSet::start(&cfg.upstream.channels, events_tx)
         .map_err(|e| StartError::Upstream(e.to_string()))?;
     let names: Vec<&str> = channels.names().collect();
@@ -206,17 +206,11 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     ));
     tasks.spawn(pump::run(shared.clone(), tasks_stop.clone()));
     tasks.spawn(sweep::run(shared.clone(), tasks_stop.clone()));
-    let relay = shared.clone();
-    let relay_stop = tasks_stop.clone();
-    tasks.spawn(async move {
-        loop {
-            let event = tokio::select! {
-                _ = relay_stop.cancelled() => break,
-                e = events_rx.recv() => match e { Some(e) => e, None => break },
-            };
-            relay.relay_event(event).await;
-        }
-    });
+    tasks.spawn(crate::relay::events::run(
+        shared.clone(),
+        events_rx,
+        tasks_stop.clone(),
+    ));
     Ok(Started {
         client_addrs,
         admin_addr,
