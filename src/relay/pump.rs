@@ -169,7 +169,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         let event = tokio::select! {
             _ = shutdown.cancelled() => break,
             rec = next(&mut feed) => match rec {
-                Some(rec) => Event::Fed(rec),
+                Some(rec) => Event::Fed(Box::new(rec)),
                 None => {
                     // The store closed its feed (shutting down): stop listening to it.
                     feed = None;
@@ -199,7 +199,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         let now = Instant::now();
         match event {
             Event::Fed(rec) => {
-                offer(&ctx, rec).await;
+                offer(&ctx, *rec).await;
                 // Drain what else is waiting before looking at timers.
                 while let Some(rec) = feed.as_mut().and_then(OwedFeed::try_recv) {
                     offer(&ctx, rec).await;
@@ -223,7 +223,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
 /// What woke the pump.
 enum Event {
     /// A receipt became owed.
-    Fed(MessageRecord),
+    Fed(Box<MessageRecord>),
     /// A message ended or a client bound: stored backlogs may be readable now.
     Wake,
     /// The slow timer: overflow, retries, forgetting finished receipts.
