@@ -125,6 +125,12 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         SystemTime::now(),
     )
     .map_err(|e| StartError::Policy(e.to_string()))?;
+    seed_quota_usage(
+        &policy,
+        store.as_ref(),
+        account_policies.iter().map(|(id, _)| id),
+    )
+    .await?;
     let account_policies = Arc::new(RwLock::new(account_policies.into_iter().collect()));
 
     let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Admin(e.to_string()))?);
@@ -229,6 +235,26 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         tasks,
         tasks_stop,
     })
+}
+
+/// Daily/monthly caps hold across a restart: each account's quota starts from what the
+/// store says was accepted since the start of the Beijing day and month.
+async fn seed_quota_usage<'a>(
+    policy: &Policy,
+    store: &dyn MessageStore,
+    accounts: impl IntoIterator<Item = &'a String>,
+) -> Result<(), StartError> {
+    let now = SystemTime::now();
+    let bj = crate::policy::BeijingTime::at(now);
+    for id in accounts {
+        let failed = |e| StartError::Store(format!("quota usage of {id:?}: {e}"));
+        let day = store.accepted_segments(id.clone(), bj.day_start(), now);
+        let day = day.await.map_err(failed)?;
+        let month = store.accepted_segments(id.clone(), bj.month_start(), now);
+        let month = month.await.map_err(failed)?;
+        policy.seed_quota_usage(id, day, month, now);
+    }
+    Ok(())
 }
 
 impl Started {
