@@ -68,7 +68,12 @@ async fn counts_billed_segments_of_the_beijing_day_and_month() {
         .unwrap();
     // Refused by policy: a rejection, never a message; and another account's message.
     store
-        .reject(rejection("acme", "8613800138002", "daily_quota_exhausted", 7))
+        .reject(rejection(
+            "acme",
+            "8613800138002",
+            "daily_quota_exhausted",
+            7,
+        ))
         .await
         .unwrap();
     store
@@ -84,7 +89,10 @@ async fn counts_billed_segments_of_the_beijing_day_and_month() {
         .await
         .unwrap();
 
-    assert_eq!(today_and_month(&store, "acme", now).await, (3 + 1, 2 + 3 + 1));
+    assert_eq!(
+        today_and_month(&store, "acme", now).await,
+        (3 + 1, 2 + 3 + 1)
+    );
     assert_eq!(today_and_month(&store, "other", now).await, (1, 1));
     assert_eq!(today_and_month(&store, "nobody", now).await, (0, 0));
     // The next Beijing day starts from zero, the month keeps counting.
