@@ -128,7 +128,8 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     seed_quota_usage(
         &policy,
         store.as_ref(),
-        account_policies.iter().map(|(id, _)| id),
+        cfg.store.retention,
+        &account_policies,
     )
     .await?;
     let account_policies = Arc::new(RwLock::new(account_policies.into_iter().collect()));
@@ -218,8 +219,16 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         loop {
             let event = tokio::select! {
                 _ = relay_stop.cancelled() => break,
-                e = events_rx.recv() => match e { Some(e) => e, None => break },
+                e = events_rx.recv() => match e { Some(e) => e, None => return },
             };
+            relay.relay_event(event).await;
+        }
+        // Each queued receipt was acknowledged to its carrier (deliver_sm_resp) when the
+        // queue took it, so the carrier will not send it again: store it before stopping,
+        // or a graceful stop loses it. Closed first, so a deliver_sm arriving now is
+        // answered ESME_RX_T_APPN and the carrier retries it after the restart.
+        events_rx.close();
+        while let Some(event) = events_rx.recv().await {
             relay.relay_event(event).await;
         }
     });
@@ -239,20 +248,28 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
 
 /// Daily/monthly caps hold across a restart: each account's quota starts from what the
 /// store says was accepted since the start of the Beijing day and month.
-async fn seed_quota_usage<'a>(
+async fn seed_quota_usage(
     policy: &Policy,
     store: &dyn MessageStore,
-    accounts: impl IntoIterator<Item = &'a String>,
+    retention: std::time::Duration,
+    accounts: &[(String, crate::policy::AccountPolicy)],
 ) -> Result<(), StartError> {
     let now = SystemTime::now();
     let bj = crate::policy::BeijingTime::at(now);
-    for id in accounts {
+    for (id, account) in accounts {
         let failed = |e| StartError::Store(format!("quota usage of {id:?}: {e}"));
         let day = store.accepted_segments(id.clone(), bj.day_start(), now);
         let day = day.await.map_err(failed)?;
         let month = store.accepted_segments(id.clone(), bj.month_start(), now);
         let month = month.await.map_err(failed)?;
         policy.seed_quota_usage(id, day, month, now);
+        if account.monthly_cap.is_some()
+            && now
+                .duration_since(bj.month_start())
+                .is_ok_and(|m| m > retention)
+        {
+            tracing::warn!(account = %id, ?retention, "store retention is shorter than the month so far: compacted messages no longer count against the monthly cap");
+        }
     }
     Ok(())
 }
