@@ -11,9 +11,9 @@ use std::time::Duration;
 use smppd::sim::SimStats;
 use support_gateway::*;
 
-/// Receipts the carriers got acknowledged by smppd. smppd acknowledges a receipt when its
-/// relay queue took it, before storing it; a graceful stop stores what is queued (a stop
-/// that dropped the queue lost receipts here: the flaky failure of this test under load).
+/// Receipts the carriers got acknowledged by smppd (smppd acks once the receipt is stored;
+/// before that change it acked when its relay queue took one, and a stop dropped the queue:
+/// the receipts lost there were this test's failure under load).
 fn acked(c: &Carriers) -> u64 {
     c.sims
         .iter()

@@ -43,6 +43,8 @@ async fn bind_submit_and_receipt_event() {
         Some(carrier_id.as_str())
     );
     assert!(!incoming.raw.is_empty());
+    // Acknowledged to the carrier only when the relay answers.
+    incoming.ack.accept();
     wait_until(Duration::from_secs(5), || {
         smppd::sim::SimStats::get(&sim.stats().deliver_acks) == 1
     })
@@ -76,7 +78,10 @@ async fn tx_rx_pairs_bind_both_halves_and_receive_on_the_receiver() {
         .await
         .all_accepted());
     let ev = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
-    assert!(matches!(ev, Ok(Some(UpstreamEvent::Receipt(_)))));
+    let Ok(Some(UpstreamEvent::Receipt(receipt))) = ev else {
+        panic!("expected a receipt, got {ev:?}");
+    };
+    receipt.ack.accept();
     ch.shutdown().await;
 }
 
@@ -88,7 +93,8 @@ async fn lost_connection_retries_outstanding_submits_on_another_session() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(1024);
+    let (tx, events) = mpsc::channel(1024);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.window = 8;
     let ch = Channel::start(cfg, tx);
@@ -137,7 +143,8 @@ async fn unknown_outcome_policy_fail_reports_unknown() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.on_unknown = UnknownOutcomePolicy::Fail;
     let ch = Channel::start(cfg, tx);
@@ -166,7 +173,8 @@ async fn carrier_throttling_slows_the_channel_instead_of_failing() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(4096);
+    let (tx, events) = mpsc::channel(4096);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.tps = 0; // no configured cap: only the carrier's answers slow us down
     cfg.window = 64;
@@ -224,7 +232,8 @@ async fn a_throttled_message_is_retried_before_the_messages_queued_behind_it() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(4096);
+    let (tx, events) = mpsc::channel(4096);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.window = 4;
     // The throttled rate is slow; waiting for window room is expected here, not a reason
@@ -274,7 +283,8 @@ async fn permanent_rejection_is_reported_without_retry() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let ch = Channel::start(channel_config(&sim, 1), tx);
     wait_until(Duration::from_secs(5), || ch.is_available()).await;
     let report = ch.send(message(1, "1", "x")).await;
@@ -298,7 +308,8 @@ async fn transient_rejection_is_retried_within_budget_then_reported() {
     })
     .await
     .unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg: ChannelConfig = channel_config(&sim, 1);
     cfg.transient_retries = 2;
     let ch = Channel::start(cfg, tx);

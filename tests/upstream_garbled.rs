@@ -50,7 +50,8 @@ async fn garbled_submit_resp_is_an_unknown_outcome_without_waiting_for_the_timeo
             }
         }
     });
-    let (tx, _events) = mpsc::channel(4);
+    let (tx, events) = mpsc::channel(4);
+    upstream_support::accept_events(events);
     let ch = Channel::start(
         ChannelConfig {
             name: "garbled".into(),

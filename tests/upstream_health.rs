@@ -15,7 +15,8 @@ use upstream_support::{channel_config, message, receipt_delivered, receipt_id, w
 #[tokio::test]
 async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 2);
     cfg.enquire_link_interval = Duration::from_millis(100);
     cfg.response_timeout = Duration::from_millis(300);
@@ -45,7 +46,8 @@ async fn carrier_that_stops_answering_is_detected_and_marked_unavailable() {
 #[tokio::test]
 async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let ch = Channel::start(channel_config(&sim, 2), tx);
     wait_until(Duration::from_secs(5), || ch.status().sessions_bound == 2).await;
     assert_eq!(sim.unbind_all(), 2);
@@ -66,7 +68,8 @@ async fn carrier_unbind_is_answered_and_the_channel_binds_again() {
 async fn a_send_to_a_carrier_that_went_away_gives_up_in_the_reconnect_grace_not_the_queue_timeout()
 {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.reconnect_min = Duration::from_millis(100);
     cfg.queue_timeout = Duration::from_secs(30);
@@ -90,7 +93,8 @@ async fn a_send_to_a_carrier_that_went_away_gives_up_in_the_reconnect_grace_not_
 #[tokio::test]
 async fn a_send_during_an_unbind_and_rebind_waits_for_the_new_session() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.reconnect_min = Duration::from_millis(100);
     let ch = Channel::start(cfg, tx);
@@ -106,7 +110,8 @@ async fn a_send_during_an_unbind_and_rebind_waits_for_the_new_session() {
 #[tokio::test]
 async fn submit_written_to_a_carrier_that_then_hangs_is_unknown_not_unsent() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.response_timeout = Duration::from_millis(300);
     cfg.queue_timeout = Duration::from_millis(200);
@@ -122,35 +127,84 @@ async fn submit_written_to_a_carrier_that_then_hangs_is_unknown_not_unsent() {
     ch.shutdown().await;
 }
 
+/// The next receipt event within `within`, if any.
+async fn next_receipt(
+    events: &mut mpsc::Receiver<UpstreamEvent>,
+    within: Duration,
+) -> Option<smppd::upstream::Incoming> {
+    match tokio::time::timeout(within, events.recv()).await {
+        Ok(Some(UpstreamEvent::Receipt(r))) => Some(r),
+        Ok(Some(other)) => panic!("expected a receipt, got {other:?}"),
+        _ => None,
+    }
+}
+
 #[tokio::test]
-async fn receipts_are_acked_only_when_the_relay_takes_them() {
+async fn receipts_are_acked_only_when_the_relay_answers_and_the_window_bounds_them() {
     let sim = Simulator::start(SimConfig {
-        receipt_delay: Duration::from_millis(1),
+        receipt_delay: Duration::from_millis(300),
+        redeliver_delay: Duration::from_millis(100),
         ..SimConfig::default()
     })
     .await
     .unwrap();
-    // Room for one event: the second receipt must wait at the carrier, not be dropped.
-    let (tx, mut events) = mpsc::channel(1);
-    let ch = Channel::start(channel_config(&sim, 1), tx);
+    let (tx, mut events) = mpsc::channel(16);
+    let mut cfg = channel_config(&sim, 1);
+    // Receive window 2: a third unanswered deliver_sm stays at the carrier.
+    cfg.window = 2;
+    let ch = Channel::start(cfg, tx);
     wait_until(Duration::from_secs(5), || ch.is_available()).await;
-    for i in 0..3 {
+    for i in 0..4 {
         assert!(ch.send(message(i, "13800138000", "x")).await.all_accepted());
     }
     wait_until(Duration::from_secs(5), || {
-        SimStats::get(&sim.stats().receipts_sent) == 3
+        SimStats::get(&sim.stats().receipts_sent) == 4
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(SimStats::get(&sim.stats().deliver_acks), 1);
-    for _ in 0..3 {
-        let ev = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
-        assert!(matches!(ev, Ok(Some(UpstreamEvent::Receipt(_)))));
-    }
+    let first = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let second = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        next_receipt(&mut events, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "read past the receive window"
+    );
+    // Taken by the relay is not enough: nothing is acknowledged until it answers.
+    assert_eq!(SimStats::get(&sim.stats().deliver_acks), 0);
+    let first_id = receipt_id(&first.deliver);
+    first.ack.accept();
     wait_until(Duration::from_secs(5), || {
-        SimStats::get(&sim.stats().deliver_acks) == 3
+        SimStats::get(&sim.stats().deliver_acks) == 1
     })
     .await;
+    // A slot is free again: the third comes in.
+    let third = next_receipt(&mut events, Duration::from_secs(5))
+        .await
+        .unwrap();
+    // Dropped unanswered (e.g. the store failed): ESME_RX_T_APPN, and the carrier sends
+    // the same receipt again after its redelivery delay.
+    let second_id = receipt_id(&second.deliver);
+    drop(second);
+    wait_until(Duration::from_secs(5), || {
+        SimStats::get(&sim.stats().deliver_refused) == 1
+    })
+    .await;
+    third.ack.accept();
+    let mut seen = vec![first_id];
+    while SimStats::get(&sim.stats().deliver_acks) < 4 {
+        let r = next_receipt(&mut events, Duration::from_secs(5))
+            .await
+            .expect("every receipt arrives until acknowledged");
+        seen.push(receipt_id(&r.deliver));
+        r.ack.accept();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen.contains(&second_id), "the refused receipt came again");
+    assert_eq!(SimStats::get(&sim.stats().redelivered), 1);
     ch.shutdown().await;
 }
 
@@ -172,6 +226,7 @@ async fn mo_from_the_carrier_becomes_an_mo_event() {
     };
     assert_eq!(upstream_support::source_addr(&mo.deliver), "13800138000");
     assert_eq!(ch.counters().mo, 1);
+    mo.ack.accept();
     ch.shutdown().await;
 }
 
@@ -223,6 +278,7 @@ async fn split_and_aggregate(undeliverable_rate: f64) -> MessageFinal<String> {
         } else {
             PartFinal::Failed(id)
         };
+        r.ack.accept();
         result = agg.record(part, fin).unwrap();
     }
     ch.shutdown().await;

@@ -13,7 +13,8 @@ use upstream_support::{channel_config, message, wait_until};
 #[tokio::test]
 async fn source_address_is_service_code_plus_account_extension() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     cfg.source_addr = SourceAddrRule {
         service_code: Some("106900".into()),
@@ -34,7 +35,8 @@ async fn source_address_is_service_code_plus_account_extension() {
 #[tokio::test]
 async fn carrier_with_a_smaller_maximum_gets_more_parts() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let (tx, _events) = mpsc::channel(16);
+    let (tx, events) = mpsc::channel(16);
+    upstream_support::accept_events(events);
     let mut cfg = channel_config(&sim, 1);
     // 100 octets per part: 100 GSM septets fit one standard SMS (160) but not this carrier.
     cfg.split.max_octets = Some(100);

@@ -38,7 +38,10 @@ pub struct GatewaySettings {
     /// queue overflow or channel outages) and for expired ones.
     #[serde(with = "humantime_serde")]
     pub rescan_interval: Duration,
-    /// How long a receipt that arrived before its submit_sm_resp is kept waiting.
+    /// How long a receipt that arrived before its submit_sm_resp is kept waiting, with the
+    /// carrier's deliver_sm_resp held back; after that the carrier is answered
+    /// `ESME_RX_T_APPN` and sends it again later (keep it below the carrier's response
+    /// timeout for deliver_sm).
     #[serde(with = "humantime_serde")]
     pub early_receipt_ttl: Duration,
     /// Retry budget per message when no channel can take it or a channel fails transiently.
@@ -52,7 +55,7 @@ impl Default for GatewaySettings {
             dispatch_concurrency: 1024,
             dispatch_queue: 65_536,
             rescan_interval: Duration::from_secs(5),
-            early_receipt_ttl: Duration::from_secs(600),
+            early_receipt_ttl: Duration::from_secs(10),
             max_dispatch_attempts: 20,
         }
     }

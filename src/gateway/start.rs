@@ -95,7 +95,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         .await
         .map_err(|e| StartError::Store(e.to_string()))?;
 
-    let (events_tx, mut events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
+    let (events_tx, events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
     let channels = ChannelSet::start(&cfg.upstream.channels, events_tx)
         .map_err(|e| StartError::Upstream(e.to_string()))?;
     let names: Vec<&str> = channels.names().collect();
@@ -213,25 +213,11 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     ));
     tasks.spawn(pump::run(shared.clone(), tasks_stop.clone()));
     tasks.spawn(sweep::run(shared.clone(), tasks_stop.clone()));
-    let relay = shared.clone();
-    let relay_stop = tasks_stop.clone();
-    tasks.spawn(async move {
-        loop {
-            let event = tokio::select! {
-                _ = relay_stop.cancelled() => break,
-                e = events_rx.recv() => match e { Some(e) => e, None => return },
-            };
-            relay.relay_event(event).await;
-        }
-        // Each queued receipt was acknowledged to its carrier (deliver_sm_resp) when the
-        // queue took it, so the carrier will not send it again: store it before stopping,
-        // or a graceful stop loses it. Closed first, so a deliver_sm arriving now is
-        // answered ESME_RX_T_APPN and the carrier retries it after the restart.
-        events_rx.close();
-        while let Some(event) = events_rx.recv().await {
-            relay.relay_event(event).await;
-        }
-    });
+    tasks.spawn(crate::relay::events::run(
+        shared.clone(),
+        events_rx,
+        tasks_stop.clone(),
+    ));
     Ok(Started {
         client_addrs,
         admin_addr,

@@ -195,10 +195,12 @@ impl Shared {
         }
     }
 
-    /// Receipts that waited in vain for their submit_sm_resp.
+    /// Receipts that waited in vain for their submit_sm_resp: never acknowledged, so the
+    /// carrier is asked to send them again later (they match if the resp is known by then).
     fn drop_orphan_receipts(&self) {
         for orphan in self.carrier_ids.expire_parked(Instant::now()) {
-            tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; dropped");
+            tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; the carrier will send it again");
+            orphan.ack.retry_later();
         }
     }
 }

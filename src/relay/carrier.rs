@@ -8,6 +8,7 @@ use crate::gateway::Shared;
 use crate::message::MessageId;
 use crate::store::{
     CarrierReceipt, FinalReport, FinalSource, FinalState, FinalizeOutcome, MessageRecord,
+    StoreError,
 };
 use crate::text::dlr::{self, normalize_carrier_id, ReceiptIdForm, ReceiptStat};
 use crate::upstream::{Incoming, PartFinal, ReceiptAggregator, UpstreamEvent};
@@ -67,7 +68,8 @@ fn final_state(stat: &ReceiptStat) -> Option<FinalState> {
 }
 
 impl Shared {
-    /// Handles one event from the carriers.
+    /// Handles one event from the carriers; the carrier's `deliver_sm_resp` waits for the
+    /// event's [`DeliverAck`](crate::upstream::DeliverAck) (see [`Self::relay_receipt`]).
     pub(crate) async fn relay_event(&self, event: UpstreamEvent) {
         match event {
             UpstreamEvent::Receipt(incoming) => self.relay_receipt(incoming).await,
@@ -75,10 +77,18 @@ impl Shared {
         }
     }
 
-    /// A carrier receipt: match it, keep it as evidence, end the message.
+    /// A carrier receipt: match it, keep it as evidence, end the message; the carrier is
+    /// acknowledged only once that is committed in the store.
+    ///
+    /// At-least-once: a receipt whose answer never reached the carrier (crash, dropped
+    /// connection, a store error answered `ESME_RX_T_APPN`) comes again, and handling it
+    /// twice is harmless: a final message stays final (the store keeps the repeat as
+    /// evidence) and owes its client one receipt only.
     pub(crate) async fn relay_receipt(&self, incoming: Incoming) {
         let Some(facts) = read_receipt(&incoming) else {
+            // Sending it again would not make it readable.
             tracing::warn!(channel = %incoming.channel, "carrier receipt without a usable id or state; kept in the log only");
+            incoming.ack.accept();
             return;
         };
         let form = self.receipt_id_form(&incoming.channel);
@@ -86,37 +96,72 @@ impl Shared {
             .carrier_ids
             .resolve(&incoming.channel, &facts.carrier_id, form)
         {
-            Some(p) => Some(p),
+            Some(p) => Ok(Some(p)),
             None => {
                 self.part_from_store(&incoming.channel, &facts.carrier_id)
                     .await
             }
         };
-        let Some(part) = part else {
-            // Probably ahead of its submit_sm_resp: wait for it.
-            let channel = incoming.channel.clone();
-            if self
-                .carrier_ids
-                .park(&channel, &facts.carrier_id, form, incoming)
-                .is_err()
-            {
-                tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id dropped: parking full");
+        let part = match part {
+            Ok(Some(part)) => part,
+            Ok(None) => return self.park_receipt(incoming, &facts, form).await,
+            Err(e) => {
+                tracing::warn!(channel = %incoming.channel, error = %e, "carrier receipt not matched (store read failed); the carrier will send it again");
+                incoming.ack.retry_later();
                 return;
             }
-            // Dispatch indexes the resp concurrently: if it did so between our lookup and the
-            // park, nobody would ever take the receipt out. Look again (see
-            // CarrierIdIndex::insert for the ordering that makes this sufficient).
-            if self
-                .carrier_ids
-                .resolve(&channel, &facts.carrier_id, form)
-                .is_some()
-            {
-                if let Some(incoming) = self.carrier_ids.unpark(&channel, &facts.carrier_id, form) {
-                    Box::pin(self.relay_receipt(incoming)).await;
-                }
-            }
-            return;
         };
+        match self.apply_receipt(&incoming, &facts, part).await {
+            Ok(()) => incoming.ack.accept(),
+            Err(e) => {
+                tracing::error!(message_id = %part.message_id, error = %e, "could not record a carrier receipt; the carrier will send it again");
+                incoming.ack.retry_later();
+            }
+        }
+    }
+
+    /// A receipt for an id not known (yet): probably ahead of its submit_sm_resp. It waits,
+    /// unacknowledged, for [`CarrierIdIndex::insert`](super::carrier_ids::CarrierIdIndex::insert)
+    /// to hand it back; the connection keeps reading meanwhile (the resp may come on it).
+    async fn park_receipt(
+        &self,
+        mut incoming: Incoming,
+        facts: &ReceiptFacts,
+        form: ReceiptIdForm,
+    ) {
+        incoming.ack.release_window();
+        let channel = incoming.channel.clone();
+        if self
+            .carrier_ids
+            .park(&channel, &facts.carrier_id, form, incoming)
+            .is_err()
+        {
+            // Dropped unanswered: ESME_RX_T_APPN, the carrier keeps it and retries.
+            tracing::warn!(channel = %channel, carrier_id = %facts.carrier_id, "receipt for an unknown carrier id refused for now: parking full");
+            return;
+        }
+        // Dispatch indexes the resp concurrently: if it did so between our lookup and the
+        // park, nobody would ever take the receipt out. Look again (see
+        // CarrierIdIndex::insert for the ordering that makes this sufficient).
+        if self
+            .carrier_ids
+            .resolve(&channel, &facts.carrier_id, form)
+            .is_some()
+        {
+            if let Some(incoming) = self.carrier_ids.unpark(&channel, &facts.carrier_id, form) {
+                Box::pin(self.relay_receipt(incoming)).await;
+            }
+        }
+    }
+
+    /// The receipt's effect in the store: evidence, and the final state when it decides one.
+    /// `Ok` means committed (per the store's fsync policy).
+    async fn apply_receipt(
+        &self,
+        incoming: &Incoming,
+        facts: &ReceiptFacts,
+        part: PartRef,
+    ) -> Result<(), StoreError> {
         let evidence = CarrierReceipt {
             part: Some(u16::from(part.part)),
             channel: incoming.channel.to_string(),
@@ -124,16 +169,21 @@ impl Shared {
             at: incoming.received_at,
         };
         let Some(state) = final_state(&facts.stat) else {
-            self.keep_evidence(part.message_id, evidence).await;
-            return;
+            return self
+                .store
+                .add_carrier_receipt(part.message_id, evidence)
+                .await;
         };
         let total_parts = self.split_parts.get(&part.message_id).map(|n| *n);
         let decided = match total_parts {
             Some(total) if total > 1 => {
-                self.keep_evidence(part.message_id, evidence.clone()).await;
-                match self.fold_parts(part.message_id, total).await {
+                self.store
+                    .add_carrier_receipt(part.message_id, evidence.clone())
+                    .await?;
+                match self.fold_parts(part.message_id, total).await? {
                     Some(s) => s,
-                    None => return,
+                    // Other parts still owe their receipts; this one is kept.
+                    None => return Ok(()),
                 }
             }
             _ => state,
@@ -144,8 +194,8 @@ impl Shared {
             at: incoming.received_at,
             source: FinalSource::Carrier(evidence),
         };
-        match self.store.finalize(part.message_id, report).await {
-            Ok(FinalizeOutcome::Finalized { receipt_owed }) => {
+        match self.store.finalize(part.message_id, report).await? {
+            FinalizeOutcome::Finalized { receipt_owed } => {
                 // Counted once per message (a duplicate receipt answers AlreadyFinal).
                 self.metrics.record_final(decided);
                 self.split_parts.remove(&part.message_id);
@@ -155,32 +205,29 @@ impl Shared {
                     self.receipts.wake();
                 }
             }
-            Ok(FinalizeOutcome::AlreadyFinal(_)) => {}
-            Err(e) => {
-                tracing::error!(message_id = %part.message_id, error = %e, "could not record a carrier receipt")
-            }
+            // A repeat (the carrier re-sent it, or another part decided first): evidence only,
+            // no second client receipt.
+            FinalizeOutcome::AlreadyFinal(_) => {}
         }
         if decided != FinalState::Delivered {
-            self.learn_portability(&incoming, &facts.err);
+            self.learn_portability(incoming, &facts.err);
         }
-    }
-
-    async fn keep_evidence(&self, id: MessageId, evidence: CarrierReceipt) {
-        if let Err(e) = self.store.add_carrier_receipt(id, evidence).await {
-            tracing::error!(message_id = %id, error = %e, "could not keep a carrier receipt");
-        }
+        Ok(())
     }
 
     /// After a restart the in-memory index is empty: find the message by its carrier id.
-    async fn part_from_store(&self, channel: &Arc<str>, carrier_id: &str) -> Option<PartRef> {
+    async fn part_from_store(
+        &self,
+        channel: &Arc<str>,
+        carrier_id: &str,
+    ) -> Result<Option<PartRef>, StoreError> {
         let key = normalize_carrier_id(carrier_id);
         let ids = self
             .store
             .find_by_carrier_key(key.as_str().to_owned())
-            .await
-            .ok()?;
+            .await?;
         for id in ids {
-            let Ok(Some(rec)) = self.store.get(id).await else {
+            let Some(rec) = self.store.get(id).await? else {
                 continue;
             };
             let submit = rec.submits.iter().find(|s| {
@@ -196,19 +243,25 @@ impl Shared {
                 if parts > 1 {
                     self.split_parts.insert(id, parts);
                 }
-                return Some(PartRef {
+                return Ok(Some(PartRef {
                     message_id: id,
                     part: u8::try_from(s.part).unwrap_or(u8::MAX),
-                });
+                }));
             }
         }
-        None
+        Ok(None)
     }
 
     /// The final state of a split message from the part receipts kept so far: delivered
     /// only when every part is, failed at the first failed part, `None` while waiting.
-    async fn fold_parts(&self, id: MessageId, total: u16) -> Option<FinalState> {
-        let rec = self.store.get(id).await.ok()??;
+    async fn fold_parts(
+        &self,
+        id: MessageId,
+        total: u16,
+    ) -> Result<Option<FinalState>, StoreError> {
+        let Some(rec) = self.store.get(id).await? else {
+            return Ok(None);
+        };
         let mut agg = ReceiptAggregator::new(usize::from(total));
         let mut decided = None;
         for r in &rec.receipts {
@@ -230,7 +283,7 @@ impl Shared {
                 });
             }
         }
-        decided
+        Ok(decided)
     }
 
     fn receipt_id_form(&self, channel: &str) -> ReceiptIdForm {
@@ -293,6 +346,7 @@ fn receipt_state(raw: &[u8]) -> Option<FinalState> {
         deliver: d,
         raw: bytes::Bytes::new(),
         received_at: SystemTime::now(),
+        ack: crate::upstream::DeliverAck::detached(),
     };
     final_state(&read_receipt(&incoming)?.stat)
 }

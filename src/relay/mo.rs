@@ -1,5 +1,11 @@
 //! Mobile-originated replies (上行): routed to the account whose extension the user replied
 //! to, and unsubscribe replies (TD, T, 退订 …) put the sender on that account's opt-out list.
+//!
+//! MO is not stored: the carrier keeps it until the client has it. The carrier's
+//! `deliver_sm_resp` waits for the client's `deliver_sm_resp`; when no receiver of the
+//! account is bound (or it answers with an error) the carrier gets `ESME_RX_T_APPN` and
+//! sends the MO again later (SMPP 3.4 §5.1.3). Recording an opt-out is idempotent, so a
+//! repeated `TD` is harmless.
 
 use crate::gateway::Shared;
 use crate::upstream::Incoming;
@@ -14,7 +20,9 @@ impl Shared {
             .and_then(|c| c.config().source_addr.service_code.clone())
             .unwrap_or_default();
         let Some(account) = self.account_for_mo(&service_code, &dest) else {
+            // No retry would find an owner either: acknowledge and drop it.
             tracing::warn!(channel = %incoming.channel, "MO for an address no account owns; dropped");
+            incoming.ack.accept();
             return;
         };
         let from = incoming.deliver.source_addr.to_string_lossy();
@@ -31,12 +39,22 @@ impl Shared {
             ),
             Ok(false) => {}
             Err(e) => {
-                tracing::error!(account, error = %crate::metrics::MaskedText(&e.to_string()), "unsubscribe reply could not be recorded")
+                // An unsubscribe must not be lost: let the carrier send it again rather than
+                // pass it on unrecorded.
+                tracing::error!(account, error = %crate::metrics::MaskedText(&e.to_string()), "unsubscribe reply could not be recorded; the carrier will send it again");
+                incoming.ack.retry_later();
+                return;
             }
         }
-        if let Some(registry) = self.registry.get() {
-            if let Err(e) = registry.deliver(&account, incoming.deliver).await {
-                tracing::warn!(account, error = %e, "MO not delivered to the client");
+        let Some(registry) = self.registry.get() else {
+            incoming.ack.retry_later();
+            return;
+        };
+        match registry.deliver(&account, incoming.deliver).await {
+            Ok(()) => incoming.ack.accept(),
+            Err(e) => {
+                tracing::warn!(account, error = %e, "MO not delivered to the client; the carrier will send it again");
+                incoming.ack.retry_later();
             }
         }
     }

@@ -1,8 +1,9 @@
 //! Receipts and MO messages flowing back from carriers to the owning client.
 //!
 //! ```text
-//! carrier deliver_sm → upstream event → carrier (match id, keep evidence, end message in store)
-//!                                     → mo (account by extension, opt-out on 退订)
+//! carrier deliver_sm → upstream event → events (concurrent, so store writes share commits)
+//!                    → carrier (match id, keep evidence, end message in store) → ack carrier
+//!                    → mo (account by extension, opt-out on 退订) → client → ack carrier
 //! store (receipt owed) → pump → server registry → the account's receiver bind → ack in store
 //! ```
 //! [`receipt`] builds the client's receipt under smppd's id; [`carrier_ids`] maps carrier ids
@@ -10,6 +11,7 @@
 
 mod carrier;
 pub mod carrier_ids;
+pub(crate) mod events;
 mod mo;
 pub(crate) mod pump;
 pub mod receipt;

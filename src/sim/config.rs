@@ -101,6 +101,13 @@ pub struct SimConfig {
     pub record_limit: usize,
     /// Seed for the failure/undelivered dice (fixed so test runs repeat).
     pub seed: u64,
+    /// Like a real SMSC, a `deliver_sm` (receipt or MO) answered with an error status is sent
+    /// again after this delay; one unanswered when its connection closes is sent again at
+    /// once to another (or the next) receiver bind of the account.
+    #[serde(with = "humantime_serde")]
+    pub redeliver_delay: Duration,
+    /// Send every receipt twice, as some SMSCs do (a receipt is at-least-once).
+    pub duplicate_receipts: bool,
 }
 
 impl Default for SimConfig {
@@ -124,6 +131,8 @@ impl Default for SimConfig {
             record_file: None,
             record_limit: 1_000_000,
             seed: 1,
+            redeliver_delay: Duration::from_secs(1),
+            duplicate_receipts: false,
         }
     }
 }

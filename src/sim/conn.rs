@@ -1,10 +1,12 @@
 //! One simulated SMSC connection: read a batch, answer the batch with one write.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,6 +64,9 @@ impl RateWindow {
     }
 }
 
+/// `deliver_sm`s written on a connection and not answered yet, by sequence number.
+type Unanswered = Arc<Mutex<HashMap<u32, DeliverSm>>>;
+
 struct Conn {
     ctx: Arc<Ctx>,
     id: u64,
@@ -74,13 +79,16 @@ struct Conn {
     recording: bool,
     /// Receipts of the current read batch, handed to the scheduler together.
     receipts: Vec<PendingDeliver>,
+    /// Written `deliver_sm`s awaiting their `deliver_sm_resp` (shared with the writer).
+    unanswered: Unanswered,
 }
 
 /// Serves one TCP connection until it closes or `cancel` fires.
 pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: CancellationToken) {
     let (mut rd, wr) = stream.into_split();
     let (out_tx, out_rx) = mpsc::unbounded_channel();
-    let writer = tokio::spawn(write_loop(wr, out_rx));
+    let unanswered = Unanswered::default();
+    let writer = tokio::spawn(write_loop(wr, out_rx, unanswered.clone(), cancel.clone()));
     let latency = ctx.cfg.response_latency;
     let delayed = (!latency.is_zero()).then(|| {
         let (tx, rx) = mpsc::unbounded_channel::<(Instant, Bytes)>();
@@ -97,6 +105,7 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
         closing: false,
         recording: true,
         receipts: Vec::new(),
+        unanswered,
     };
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut records = Vec::new();
@@ -161,7 +170,27 @@ pub(crate) async fn serve(stream: TcpStream, ctx: Arc<Ctx>, id: u64, cancel: Can
     c.ctx.receivers.remove(c.id);
     c.ctx.writers.lock().retain(|(id, _)| *id != c.id);
     cancel.cancel();
-    writer.abort();
+    // The writer stops at once and books what it never wrote as unanswered.
+    let _ = writer.await;
+    // Never answered: the carrier still owes them, send them again on the next bind.
+    let unanswered: Vec<DeliverSm> = c.unanswered.lock().drain().map(|(_, d)| d).collect();
+    if let (Some((_, system_id)), false) = (&c.bound, unanswered.is_empty()) {
+        c.ctx
+            .record
+            .stats()
+            .redelivered
+            .fetch_add(unanswered.len() as u64, Ordering::Relaxed);
+        let now = Instant::now();
+        let again = unanswered
+            .into_iter()
+            .map(|d| PendingDeliver {
+                due: now,
+                system_id: system_id.clone(),
+                deliver: Box::new(d),
+            })
+            .collect();
+        let _ = c.ctx.delivers.send(again);
+    }
 }
 
 impl Conn {
@@ -184,11 +213,22 @@ impl Conn {
                 self.encode(answer, resp);
             }
             Body::DeliverSmResp(_) => {
-                self.ctx
-                    .record
-                    .stats()
-                    .deliver_acks
-                    .fetch_add(1, Ordering::Relaxed);
+                let stats = self.ctx.record.stats();
+                let answered = self.unanswered.lock().remove(&seq);
+                if pdu.command_status.0 == 0 {
+                    stats.deliver_acks.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    stats.deliver_refused.fetch_add(1, Ordering::Relaxed);
+                    // SMPP 3.4 §5.1.3: e.g. ESME_RX_T_APPN, try again later.
+                    if let (Some(d), Some((_, system_id))) = (answered, &self.bound) {
+                        stats.redelivered.fetch_add(1, Ordering::Relaxed);
+                        self.receipts.push(PendingDeliver {
+                            due: Instant::now() + self.ctx.cfg.redeliver_delay,
+                            system_id: system_id.clone(),
+                            deliver: Box::new(d),
+                        });
+                    }
+                }
             }
             Body::EnquireLink => {
                 let answer = wire::enquire_link_resp(seq);
@@ -289,8 +329,16 @@ impl Conn {
                 .unwrap_or(cfg.message_id_format)
                 .format(raw_id);
             let deliver = wire::receipt(&fields, &receipt_id, delivered, SystemTime::now());
+            let due = Instant::now() + cfg.receipt_delay;
+            if cfg.duplicate_receipts {
+                self.receipts.push(PendingDeliver {
+                    due,
+                    system_id: system_id.clone(),
+                    deliver: Box::new(deliver.clone()),
+                });
+            }
             self.receipts.push(PendingDeliver {
-                due: Instant::now() + cfg.receipt_delay,
+                due,
                 system_id: system_id.clone(),
                 deliver: Box::new(deliver),
             });
@@ -330,23 +378,40 @@ async fn delay_loop(
     }
 }
 
-/// Writes everything queued for the connection, coalescing into large writes.
-async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>) {
+/// Writes everything queued for the connection, coalescing into large writes, until the
+/// queue closes or `cancel`; then books the `deliver_sm`s it never wrote as unanswered, so
+/// the connection's end sends them again.
+async fn write_loop(
+    mut wr: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<Out>,
+    unanswered: Unanswered,
+    cancel: CancellationToken,
+) {
     let mut codec = SmppCodec::default();
     let mut seq = 0u32;
     let mut buf = BytesMut::with_capacity(64 * 1024);
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = tokio::select! {
+            got = rx.recv() => match got {
+                Some(out) => out,
+                None => break,
+            },
+            _ = cancel.cancelled() => break,
+        };
         let mut next = Some(first);
         while buf.len() < 256 * 1024 {
             match next.take().or_else(|| rx.try_recv().ok()) {
                 Some(Out::Raw(b)) => buf.extend_from_slice(&b),
                 Some(Out::Deliver(d)) => {
                     seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                    unanswered.lock().insert(seq, (*d).clone());
                     let _ = codec.encode(wire::deliver_pdu(seq, *d), &mut buf);
                 }
                 Some(Out::Delivers(ds)) => {
+                    let mut book = unanswered.lock();
                     for d in ds {
                         seq = if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 };
+                        book.insert(seq, d.clone());
                         let _ = codec.encode(wire::deliver_pdu(seq, d), &mut buf);
                     }
                 }
@@ -357,9 +422,29 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Out>
                 None => break,
             }
         }
-        if wr.write_all(&buf).await.is_err() {
-            return;
+        let written = tokio::select! {
+            r = wr.write_all(&buf) => r.is_ok(),
+            _ = cancel.cancelled() => false,
+        };
+        if !written {
+            break;
         }
         buf.clear();
+    }
+    // Closed first, so nothing more can be queued behind the drain.
+    rx.close();
+    let mut book = unanswered.lock();
+    // Keys above the sequence_number range (SMPP 3.4 §5.1.4 ends at 0x7FFFFFFF).
+    let mut key = 0x8000_0000u32;
+    while let Ok(out) = rx.try_recv() {
+        let ds = match out {
+            Out::Deliver(d) => vec![*d],
+            Out::Delivers(ds) => ds,
+            Out::Raw(_) | Out::Unbind => continue,
+        };
+        for d in ds {
+            book.insert(key, d);
+            key = key.wrapping_add(1);
+        }
     }
 }

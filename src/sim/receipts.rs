@@ -93,14 +93,14 @@ pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Vec<
         if queue.is_empty() && held.is_empty() {
             tokio::select! {
                 got = rx.recv() => match got {
-                    Some(batch) => queue.extend(batch),
+                    Some(batch) => enqueue(&mut queue, batch),
                     None => return,
                 },
                 _ = ctx.shutdown.cancelled() => return,
             }
         }
         while let Ok(batch) = rx.try_recv() {
-            queue.extend(batch);
+            enqueue(&mut queue, batch);
         }
         let now = Instant::now();
         let mut due = std::mem::take(&mut held);
@@ -122,11 +122,24 @@ pub(crate) async fn schedule(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Vec<
         let Some(wake) = wake else { continue };
         tokio::select! {
             got = rx.recv() => match got {
-                Some(batch) => queue.extend(batch),
+                Some(batch) => enqueue(&mut queue, batch),
                 None => return,
             },
             _ = tokio::time::sleep_until(wake) => {}
             _ = ctx.shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// Keeps the queue in due order: new receipts (constant delay) go to the back in O(1);
+/// redeliveries, due earlier or later than that, are put in their place.
+fn enqueue(queue: &mut VecDeque<PendingDeliver>, batch: Vec<PendingDeliver>) {
+    for p in batch {
+        if queue.back().is_none_or(|last| last.due <= p.due) {
+            queue.push_back(p);
+        } else {
+            let at = queue.partition_point(|q| q.due <= p.due);
+            queue.insert(at, p);
         }
     }
 }

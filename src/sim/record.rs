@@ -54,8 +54,12 @@ pub struct SimStats {
     pub rejected: AtomicU64,
     /// Receipts written.
     pub receipts_sent: AtomicU64,
-    /// `deliver_sm_resp` received.
+    /// `deliver_sm_resp` received with ESME_ROK (the deliver_sm is done).
     pub deliver_acks: AtomicU64,
+    /// `deliver_sm_resp` received with an error status (the deliver_sm is sent again).
+    pub deliver_refused: AtomicU64,
+    /// `deliver_sm`s queued again: refused, or unanswered when their connection closed.
+    pub redelivered: AtomicU64,
     /// MO messages written.
     pub mo_sent: AtomicU64,
     /// Connections accepted.

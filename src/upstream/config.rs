@@ -97,7 +97,9 @@ pub struct ChannelConfig {
     pub bind_mode: BindMode,
     /// Sessions (or TX+RX pairs) kept bound.
     pub sessions: usize,
-    /// Outstanding submits allowed per session before waiting for responses.
+    /// Outstanding submits allowed per session before waiting for responses; also the
+    /// receive window: carrier `deliver_sm`s a connection holds unanswered before it stops
+    /// reading (the answer waits until the receipt is durable).
     pub window: usize,
     /// Submits per second allowed for the whole channel (the carrier's cap); 0 = unlimited.
     pub tps: u32,

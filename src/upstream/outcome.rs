@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use serde::Serialize;
 
+use super::ack::DeliverAck;
 use super::status::StatusClass;
 use crate::message::MessageId;
 use crate::pdu::{DeliverSm, SubmitSm};
@@ -98,7 +99,7 @@ impl SendReport {
 }
 
 /// What a carrier sent us unprompted, for the relay.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum UpstreamEvent {
     /// A delivery receipt (`deliver_sm` with esm_class message type 0x04, SMPP 3.4 §5.2.12).
     Receipt(Incoming),
@@ -107,7 +108,7 @@ pub enum UpstreamEvent {
 }
 
 /// A `deliver_sm` from a carrier.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Incoming {
     /// The channel it came in on.
     pub channel: Arc<str>,
@@ -117,6 +118,8 @@ pub struct Incoming {
     pub raw: Bytes,
     /// When smppd read it.
     pub received_at: SystemTime,
+    /// The carrier waits for this answer: accept only once the effect is durable.
+    pub ack: DeliverAck,
 }
 
 /// Live counters of a channel for metrics and the admin API.

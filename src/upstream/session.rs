@@ -6,13 +6,16 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{timeout, Duration, Instant, MissedTickBehavior};
 use tokio_util::codec::Framed;
 use tracing::{debug, info, warn};
 
+use super::ack::DeliverAck;
 use super::backoff::Backoff;
 use super::channel::{Reply, Request, Shared};
 use super::outcome::{Incoming, UpstreamEvent};
@@ -21,6 +24,9 @@ use super::wire::{self, BindKind, RawCodec};
 use crate::pdu::{Body, Pdu};
 
 type Conn = Framed<TcpStream, RawCodec>;
+
+/// A carrier `deliver_sm` waiting for the relay's answer: `(sequence_number, status)`.
+type AckWait = BoxFuture<'static, (u32, u32)>;
 
 /// Why a bound connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +191,12 @@ impl<'a> Connection<'a> {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let submits = self.kind.submits();
+        // The receive window: a frame is read only while a slot is in hand, and a deliver_sm
+        // takes it along until it is answered. Unanswered deliveries die with the connection
+        // (the carrier re-sends them).
+        let window = Arc::new(Semaphore::new(cfg.window.max(1)));
+        let mut slot: Option<OwnedSemaphorePermit> = None;
+        let mut acks: FuturesUnordered<AckWait> = FuturesUnordered::new();
         loop {
             tokio::select! {
                 biased;
@@ -192,7 +204,23 @@ impl<'a> Connection<'a> {
                     self.unbind(conn).await;
                     return End::Shutdown;
                 }
-                frame = conn.next() => {
+                Some((seq, status)) = acks.next(), if !acks.is_empty() => {
+                    // Answer every delivery that is decided now with one flush.
+                    let mut answer = Some((seq, status));
+                    while let Some((seq, status)) = answer {
+                        if conn.feed(wire::deliver_sm_resp(seq, status)).await.is_err() {
+                            return End::Closed;
+                        }
+                        answer = acks.next().now_or_never().flatten();
+                    }
+                    if conn.flush().await.is_err() {
+                        return End::Closed;
+                    }
+                }
+                permit = window.clone().acquire_owned(), if slot.is_none() => {
+                    slot = permit.ok();
+                }
+                frame = conn.next(), if slot.is_some() => {
                     let (pdu, raw) = match frame {
                         None | Some(Err(_)) => return End::Closed,
                         Some(Ok((Ok(pdu), raw))) => (pdu, raw),
@@ -206,6 +234,18 @@ impl<'a> Connection<'a> {
                         }
                     };
                     self.last_read = Instant::now();
+                    if let Body::DeliverSm(deliver) = pdu.body {
+                        let seq = pdu.sequence_number;
+                        match self.deliver(seq, deliver, raw, slot.take()).await {
+                            Ok(wait) => acks.push(wait),
+                            Err(status) => {
+                                if conn.send(wire::deliver_sm_resp(seq, status)).await.is_err() {
+                                    return End::Closed;
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     match self.on_pdu(conn, pdu, raw).await {
                         Ok(None) => {}
                         Ok(Some(end)) => return end,
@@ -228,6 +268,11 @@ impl<'a> Connection<'a> {
                     }
                 }
                 _ = tick.tick() => {
+                    // Not reading (receive window full): the carrier's answers may be
+                    // waiting unread, so its silence proves nothing.
+                    if slot.is_none() {
+                        continue;
+                    }
                     if let Some(end) = self.check_timers(conn).await {
                         return end;
                     }
@@ -285,12 +330,8 @@ impl<'a> Connection<'a> {
                     .await
                     .map_err(|_| ())?;
             }
-            Body::DeliverSm(deliver) => {
-                let resp_status = self.deliver(deliver, raw).await;
-                conn.send(wire::deliver_sm_resp(seq, resp_status))
-                    .await
-                    .map_err(|_| ())?;
-            }
+            // Taken out in `pump`: it is answered through the receive window.
+            Body::DeliverSm(_) => {}
             Body::Unbind => {
                 // SMPP 3.4 §4.2: answer, then the carrier closes; bind again afterwards.
                 let _ = conn.send(wire::unbind_resp(seq)).await;
@@ -341,17 +382,27 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// Hands a `deliver_sm` to the relay and picks the status to acknowledge it with.
+    /// Hands a `deliver_sm` to the relay: `Ok` is the wait for the relay's answer (sent once
+    /// the receipt's effect is durable, see [`DeliverAck`]), `Err` a status to answer with now.
     ///
-    /// The ack waits until the bounded event channel took the event, so a slow relay stops
-    /// us reading and the carrier holds its receipts, instead of smppd dropping them.
-    async fn deliver(&self, deliver: Box<crate::pdu::DeliverSm>, raw: Bytes) -> u32 {
+    /// Handing over waits until the bounded event channel took the event, and the answer
+    /// holds `window_slot` until it is decided, so a slow relay stops us reading and the
+    /// carrier holds its receipts, instead of smppd holding them in memory.
+    async fn deliver(
+        &self,
+        seq: u32,
+        deliver: Box<crate::pdu::DeliverSm>,
+        raw: Bytes,
+        window_slot: Option<OwnedSemaphorePermit>,
+    ) -> Result<AckWait, u32> {
         let receipt = wire::is_receipt(&deliver);
+        let (reply, answer) = oneshot::channel();
         let incoming = Incoming {
             channel: self.shared.name.clone(),
             deliver,
             raw,
             received_at: SystemTime::now(),
+            ack: DeliverAck::new(reply, window_slot),
         };
         let (event, counter) = if receipt {
             (
@@ -365,14 +416,15 @@ impl<'a> Connection<'a> {
             sent = self.shared.events.send(event) => match sent {
                 Ok(()) => {
                     counter.fetch_add(1, Ordering::Relaxed);
-                    0
+                    // A handle dropped unanswered is "not handled": the carrier retries.
+                    Ok(async move { (seq, answer.await.unwrap_or(wire::ESME_RX_T_APPN)) }.boxed())
                 }
                 // Nobody to take it: SMPP 3.4 §5.1.3 ESME_RX_T_APPN asks the SMSC to retry
                 // later rather than consider it delivered.
-                Err(_) => wire::ESME_RX_T_APPN,
+                Err(_) => Err(wire::ESME_RX_T_APPN),
             },
             // Shutting down while the relay is full: same answer, the carrier keeps it.
-            _ = self.shared.shutdown.cancelled() => wire::ESME_RX_T_APPN,
+            _ = self.shared.shutdown.cancelled() => Err(wire::ESME_RX_T_APPN),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Write requests and their dispatch. Each is applied inside the writer's batch
-//! transaction, in its own savepoint, so one failing request does not fail its
-//! companions; statistics change in the same transaction as the state they count.
+//! transaction (in its own savepoint when the batch holds a failing request, so it does
+//! not fail its companions); statistics change in the same transaction as the state they
+//! count.
 
 use std::collections::HashMap;
 
@@ -214,8 +215,13 @@ impl Effects {
         self.owed.extend(other.owed);
         self.settled.extend(other.settled);
         self.recount_backlog |= other.recount_backlog;
+        // Keys are moved, not copied: merging runs once per request.
         for (k, (m, s)) in other.stats {
-            self.bump((&k.0, &k.1, &k.2), m, s);
+            let row = self.stats.entry(k).or_default();
+            for i in 0..7 {
+                row.0[i] += m[i];
+                row.1[i] += s[i];
+            }
         }
         for (k, (n, segs)) in other.rejected {
             let row = self.rejected.entry(k).or_default();

@@ -71,38 +71,70 @@ pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Request>, s: Writ
     });
 }
 
-fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
-    let started = Instant::now();
+/// A batch applied and committed: the summed effects and each request's answer.
+type Applied = (Effects, Vec<Result<OpResult, StoreError>>);
+
+/// Applies and commits the batch. `isolated`: each request in its own savepoint, so a
+/// failing one is rolled back alone. Otherwise requests are applied straight into the
+/// transaction and the first failure rolls back everything and yields `Ok(None)`.
+fn apply_batch(
+    conn: &mut Connection,
+    batch: &[Request],
+    s: &WriterSettings,
+    isolated: bool,
+) -> Result<Option<Applied>, StoreError> {
     let mut effects = Effects::default();
-    let mut results: Vec<Result<OpResult, StoreError>> = Vec::with_capacity(batch.len());
-    let outcome = (|| -> Result<(), StoreError> {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for req in batch.iter() {
-            let mut mine = Effects::default();
-            let res = tx.savepoint().map_err(StoreError::from).and_then(|sp| {
+    let mut results = Vec::with_capacity(batch.len());
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for req in batch {
+        let mut mine = Effects::default();
+        let res = if isolated {
+            tx.savepoint().map_err(StoreError::from).and_then(|sp| {
                 let r = apply(&sp, &req.op, s.stats_offset, &mut mine)?;
                 sp.commit()?;
                 Ok(r)
-            });
-            // A failed request's savepoint was rolled back on drop; its effects are void.
-            if res.is_ok() {
+            })
+        } else {
+            apply(&tx, &req.op, s.stats_offset, &mut mine)
+        };
+        match res {
+            Ok(r) => {
                 effects.merge(mine);
+                results.push(Ok(r));
             }
-            results.push(res);
+            // A failed request's savepoint was rolled back on drop; its effects are void.
+            Err(e) if isolated => results.push(Err(e)),
+            // Dropping the transaction rolls the attempt back.
+            Err(_) => return Ok(None),
         }
-        effects.flush(&tx)?;
-        tx.commit()?;
-        Ok(())
-    })();
-    if let Err(e) = outcome {
-        // Nothing of this batch is durable: every request fails.
-        tracing::error!(error = %e, requests = batch.len(), "store commit failed");
-        let msg = e.to_string();
-        for req in batch.drain(..) {
-            let _ = req.reply.send(Err(StoreError::CommitFailed(msg.clone())));
-        }
-        return;
     }
+    effects.flush(&tx)?;
+    tx.commit()?;
+    Ok(Some((effects, results)))
+}
+
+fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
+    let started = Instant::now();
+    // Fast path without a savepoint pair per request; a batch with a failing request
+    // (rare) is applied again with them, so one bad request never fails its companions.
+    let outcome = match apply_batch(conn, batch, s, false) {
+        Ok(None) => apply_batch(conn, batch, s, true),
+        other => other,
+    };
+    let (effects, results) = match outcome {
+        Ok(Some(applied)) => applied,
+        Ok(None) => {
+            // Cannot happen (the isolated attempt always answers); fail the batch honestly.
+            fail_batch(batch, "store batch neither applied nor failed".to_owned());
+            return;
+        }
+        Err(e) => {
+            // Nothing of this batch is durable: every request fails.
+            tracing::error!(error = %e, requests = batch.len(), "store commit failed");
+            fail_batch(batch, e.to_string());
+            return;
+        }
+    };
     for e in effects.queue {
         match e {
             QueueEffect::Open { id, bytes } => s.queue.open(id, bytes, false),
@@ -127,5 +159,11 @@ fn commit(conn: &mut Connection, batch: &mut Vec<Request>, s: &WriterSettings) {
     for (req, res) in batch.drain(..).zip(results) {
         // The caller may have given up waiting; the write is durable regardless.
         let _ = req.reply.send(res);
+    }
+}
+
+fn fail_batch(batch: &mut Vec<Request>, msg: String) {
+    for req in batch.drain(..) {
+        let _ = req.reply.send(Err(StoreError::CommitFailed(msg.clone())));
     }
 }
