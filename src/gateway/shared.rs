@@ -121,4 +121,9 @@ impl Pipeline {
     ) -> Result<Vec<crate::store::DailyStats>, crate::store::StoreError> {
         self.shared.store.statistics(query).await
     }
+
+    /// The store's group-commit counters (transactions and the write requests they held).
+    pub fn commit_stats(&self) -> crate::store::CommitStats {
+        self.shared.store.commit_stats()
+    }
 }
