@@ -125,6 +125,13 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         SystemTime::now(),
     )
     .map_err(|e| StartError::Policy(e.to_string()))?;
+    seed_quota_usage(
+        &policy,
+        store.as_ref(),
+        cfg.store.retention,
+        &account_policies,
+    )
+    .await?;
     let account_policies = Arc::new(RwLock::new(account_policies.into_iter().collect()));
 
     let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Admin(e.to_string()))?);
@@ -223,6 +230,34 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         tasks,
         tasks_stop,
     })
+}
+
+/// Daily/monthly caps hold across a restart: each account's quota starts from what the
+/// store says was accepted since the start of the Beijing day and month.
+async fn seed_quota_usage(
+    policy: &Policy,
+    store: &dyn MessageStore,
+    retention: std::time::Duration,
+    accounts: &[(String, crate::policy::AccountPolicy)],
+) -> Result<(), StartError> {
+    let now = SystemTime::now();
+    let bj = crate::policy::BeijingTime::at(now);
+    for (id, account) in accounts {
+        let failed = |e| StartError::Store(format!("quota usage of {id:?}: {e}"));
+        let day = store.accepted_segments(id.clone(), bj.day_start(), now);
+        let day = day.await.map_err(failed)?;
+        let month = store.accepted_segments(id.clone(), bj.month_start(), now);
+        let month = month.await.map_err(failed)?;
+        policy.seed_quota_usage(id, day, month, now);
+        if account.monthly_cap.is_some()
+            && now
+                .duration_since(bj.month_start())
+                .is_ok_and(|m| m > retention)
+        {
+            tracing::warn!(account = %id, ?retention, "store retention is shorter than the month so far: compacted messages no longer count against the monthly cap");
+        }
+    }
+    Ok(())
 }
 
 impl Started {

@@ -53,12 +53,32 @@ impl BeijingTime {
         i64::from(self.year) * 12 + i64::from(self.month) - 1
     }
 
+    /// The instant this Beijing day began (00:00 Beijing time).
+    pub fn day_start(&self) -> SystemTime {
+        instant_of_unix_secs(self.day * 86_400 - BEIJING_OFFSET_SECS)
+    }
+
+    /// The instant this Beijing month began (00:00 Beijing time on the 1st).
+    pub fn month_start(&self) -> SystemTime {
+        let first = self.day - i64::from(self.day_of_month) + 1;
+        instant_of_unix_secs(first * 86_400 - BEIJING_OFFSET_SECS)
+    }
+
     /// `YYYY-MM-DD`, for the admin API.
     pub fn date_string(&self) -> String {
         format!(
             "{:04}-{:02}-{:02}",
             self.year, self.month, self.day_of_month
         )
+    }
+}
+
+fn instant_of_unix_secs(secs: i64) -> SystemTime {
+    let d = std::time::Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
     }
 }
 
@@ -109,6 +129,17 @@ mod tests {
         assert_eq!((before.year, before.month), (2026, 11));
         assert_eq!((after.year, after.month, after.day_of_month), (2026, 12, 1));
         assert_eq!(after.month_key(), before.month_key() + 1);
+        let mid = at(1_795_900_000); // 2026-11-29 05:06 Beijing
+        assert_eq!(
+            mid.day_start(),
+            UNIX_EPOCH + Duration::from_secs(1_795_881_600)
+        );
+        // 2026-11-01 00:00 Beijing = 2026-10-31T16:00:00Z.
+        assert_eq!(
+            mid.month_start(),
+            UNIX_EPOCH + Duration::from_secs(1_793_462_400)
+        );
+        assert_eq!(after.month_start(), after.day_start());
         assert_eq!(at(0).date_string(), "1970-01-01");
         assert_eq!(at(951_782_400).date_string(), "2000-02-29");
     }

@@ -147,6 +147,19 @@ impl Policy {
         self.inner.quotas.set_limits(id, limits, now);
     }
 
+    /// Seeds an account's daily/monthly quota usage with what the store says was
+    /// accepted since the start of the current Beijing day and month (at start, so caps
+    /// hold across a restart). Never lowers usage; false for an unknown account.
+    pub fn seed_quota_usage(
+        &self,
+        id: &str,
+        day_used: u64,
+        month_used: u64,
+        now: SystemTime,
+    ) -> bool {
+        self.inner.quotas.seed_usage(id, day_used, month_used, now)
+    }
+
     /// Re-reads every list file and swaps the new rules in. On error the old rules
     /// stay in force. Returns the number of banned phrases now loaded.
     pub fn reload_lists(&self) -> Result<usize, PolicyError> {

@@ -6,7 +6,13 @@
 //! with more segments than the bucket holds is admitted when the bucket is full and
 //! leaves it in debt, so long concatenated texts are slowed, never starved.
 //! Limits change at run time with [`Quotas::set_limits`]; usage (tokens, day and
-//! month counters) is kept across the change.
+//! month counters) is kept across the change (a config reload goes through it).
+//!
+//! The counters live in memory; at start the composition root seeds each account's day
+//! and month from the durable store with [`Quotas::seed_usage`] (the segments accepted
+//! since the start of the Beijing day and month), so a restart does not hand out a
+//! second day's cap. What counts is what was accepted, as carriers bill: a message the
+//! carrier later failed still counts; a submit the policy refused never does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -149,6 +155,26 @@ impl Quotas {
                 month_used: 0,
             })),
         );
+    }
+
+    /// Raises an account's usage of the current Beijing day and month to at least
+    /// `day_used` / `month_used` segments (read from the store at start, see the module
+    /// docs). Never lowers usage already counted. Returns false for an unknown account.
+    pub fn seed_usage(
+        &self,
+        account: &str,
+        day_used: u64,
+        month_used: u64,
+        now: SystemTime,
+    ) -> bool {
+        let Some(q) = self.accounts.read().get(account).cloned() else {
+            return false;
+        };
+        let mut q = q.lock();
+        q.roll_calendar(&BeijingTime::at(now));
+        q.day_used = q.day_used.max(day_used);
+        q.month_used = q.month_used.max(month_used).max(q.day_used);
+        true
     }
 
     /// Forgets an account (removed from the config).

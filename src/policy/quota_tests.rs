@@ -118,3 +118,23 @@ fn set_limits_keeps_usage() {
     );
     assert_eq!(q.usage_all(at_ms(3)).len(), 1);
 }
+
+#[test]
+fn seeded_usage_counts_against_the_caps_and_is_never_lowered() {
+    let q = Quotas::default();
+    let mut l = limits(0, 1);
+    l.daily_cap = Some(3);
+    l.monthly_cap = Some(10);
+    q.set_limits("a", l, at_ms(0));
+    assert!(q.seed_usage("a", 2, 9, at_ms(0)));
+    assert!(!q.seed_usage("nobody", 1, 1, at_ms(0)));
+    assert_eq!(q.try_acquire("a", 1, 1, at_ms(1)), Ok(()));
+    assert_eq!(
+        q.try_acquire("a", 1, 1, at_ms(2)),
+        Err(RejectReason::DailyQuotaExhausted)
+    );
+    // A smaller seed (e.g. a second, older read) does not give quota back.
+    assert!(q.seed_usage("a", 0, 0, at_ms(3)));
+    let u = q.usage("a", at_ms(3)).unwrap();
+    assert_eq!((u.day_used, u.month_used), (3, 10));
+}

@@ -166,14 +166,21 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(TICK);
     let mut ctx: Option<Arc<Ctx>> = None;
     loop {
-        let fed = tokio::select! {
+        let event = tokio::select! {
             _ = shutdown.cancelled() => break,
-            rec = next(&mut feed) => rec,
-            _ = shared.receipts.wake.notified() => None,
-            _ = tick.tick() => None,
+            rec = next(&mut feed) => match rec {
+                Some(rec) => Event::Fed(Box::new(rec)),
+                None => {
+                    // The store closed its feed (shutting down): stop listening to it.
+                    feed = None;
+                    continue;
+                }
+            },
+            _ = shared.receipts.wake.notified() => Event::Wake,
+            _ = tick.tick() => Event::Tick,
         };
         let Some(registry) = shared.registry.get().cloned() else {
-            if let Some(rec) = fed {
+            if let Event::Fed(rec) = event {
                 // Nobody can be bound yet: it waits in the store.
                 shared.receipts.rescan(&rec.message.account, Instant::now());
             }
@@ -189,26 +196,38 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
                 })
             })
             .clone();
-        match fed {
-            Some(rec) => {
-                offer(&ctx, rec).await;
+        let now = Instant::now();
+        match event {
+            Event::Fed(rec) => {
+                offer(&ctx, *rec).await;
                 // Drain what else is waiting before looking at timers.
                 while let Some(rec) = feed.as_mut().and_then(OwedFeed::try_recv) {
                     offer(&ctx, rec).await;
                 }
             }
-            None => {
-                let now = Instant::now();
+            Event::Tick => {
                 if feed.as_ref().is_none_or(OwedFeed::take_overflow) {
                     mark_backlog(&shared, now).await;
                 }
                 shared.receipts.in_flight.purge(now);
-                for account in shared.receipts.due_scans(&ctx.registry, now) {
-                    scan(&ctx, &account).await;
-                }
             }
+            Event::Wake => {}
+        }
+        // Cheap when nothing waits: the list holds only accounts with a stored backlog.
+        for account in shared.receipts.due_scans(&ctx.registry, now) {
+            scan(&ctx, &account).await;
         }
     }
+}
+
+/// What woke the pump.
+enum Event {
+    /// A receipt became owed.
+    Fed(Box<MessageRecord>),
+    /// A message ended or a client bound: stored backlogs may be readable now.
+    Wake,
+    /// The slow timer: overflow, retries, forgetting finished receipts.
+    Tick,
 }
 
 async fn next(feed: &mut Option<OwedFeed>) -> Option<MessageRecord> {

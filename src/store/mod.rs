@@ -198,6 +198,21 @@ pub trait MessageStore: Send + Sync {
     /// The highest message id ever stored (for `MessageIdAllocator::starting_after`).
     fn highest_message_id(&self) -> StoreFuture<'_, Option<MessageId>>;
 
+    /// Segments of the messages accepted for `account` in `[from, to)` that its policy
+    /// quota counted, read at start so daily/monthly caps hold across a restart. Counts
+    /// what was accepted, as carriers bill: also messages the carrier later failed or
+    /// that expired. Refusals are not messages (not counted), nor are the held parts of a
+    /// concatenated set that was refused, timed out, or is still incomplete (the quota
+    /// counts a set when it completes). Compaction deletes final messages older than the
+    /// retention: with a retention shorter than a month, the month's older messages are
+    /// no longer counted.
+    fn accepted_segments(
+        &self,
+        account: String,
+        from: SystemTime,
+        to: SystemTime,
+    ) -> StoreFuture<'_, u64>;
+
     /// Per-account, per-day, per-type statistics.
     fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>>;
 

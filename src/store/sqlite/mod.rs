@@ -7,6 +7,7 @@ mod ops_receipt;
 mod ops_submit;
 mod read;
 mod read_stats;
+mod read_usage;
 mod schema;
 mod writer;
 
@@ -313,6 +314,15 @@ impl MessageStore for SqliteStore {
 
     fn highest_message_id(&self) -> StoreFuture<'_, Option<MessageId>> {
         Box::pin(self.read(read::highest_id))
+    }
+
+    fn accepted_segments(
+        &self,
+        account: String,
+        from: SystemTime,
+        to: SystemTime,
+    ) -> StoreFuture<'_, u64> {
+        Box::pin(self.read(move |c| read_usage::accepted_segments(c, &account, from, to)))
     }
 
     fn statistics(&self, query: StatsQuery) -> StoreFuture<'_, Vec<DailyStats>> {
