@@ -36,6 +36,7 @@ pub mod backoff;
 mod channel;
 pub mod config;
 mod outcome;
+mod receive;
 mod session;
 mod set;
 mod split;

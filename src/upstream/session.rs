@@ -6,11 +6,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures::future::BoxFuture;
-use futures::stream::FuturesUnordered;
-use futures::{FutureExt, SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{timeout, Duration, Instant, MissedTickBehavior};
 use tokio_util::codec::Framed;
 use tracing::{debug, info, warn};
@@ -19,14 +17,12 @@ use super::ack::DeliverAck;
 use super::backoff::Backoff;
 use super::channel::{Reply, Request, Shared};
 use super::outcome::{Incoming, UpstreamEvent};
+use super::receive::ReceiveWindow;
 use super::window::{SequenceNumbers, Window};
 use super::wire::{self, BindKind, RawCodec};
 use crate::pdu::{Body, Pdu};
 
 type Conn = Framed<TcpStream, RawCodec>;
-
-/// A carrier `deliver_sm` waiting for the relay's answer: `(sequence_number, status)`.
-type AckWait = BoxFuture<'static, (u32, u32)>;
 
 /// Why a bound connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,36 +187,33 @@ impl<'a> Connection<'a> {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let submits = self.kind.submits();
-        // The receive window: a frame is read only while a slot is in hand, and a deliver_sm
-        // takes it along until it is answered. Unanswered deliveries die with the connection
-        // (the carrier re-sends them).
-        let window = Arc::new(Semaphore::new(cfg.window.max(1)));
-        let mut slot: Option<OwnedSemaphorePermit> = None;
-        let mut acks: FuturesUnordered<AckWait> = FuturesUnordered::new();
+        // Unanswered deliveries die with the connection (the carrier re-sends them).
+        let mut received = ReceiveWindow::new(cfg.window);
         loop {
+            // Taken before `select!` borrows `received` for its answers.
+            let readable = received.can_read();
+            let free_slot = received.free_slot();
             tokio::select! {
                 biased;
                 _ = self.shared.shutdown.cancelled() => {
                     self.unbind(conn).await;
                     return End::Shutdown;
                 }
-                Some((seq, status)) = acks.next(), if !acks.is_empty() => {
+                answer = received.next_answer() => {
                     // Answer every delivery that is decided now with one flush.
-                    let mut answer = Some((seq, status));
+                    let mut answer = Some(answer);
                     while let Some((seq, status)) = answer {
                         if conn.feed(wire::deliver_sm_resp(seq, status)).await.is_err() {
                             return End::Closed;
                         }
-                        answer = acks.next().now_or_never().flatten();
+                        answer = received.ready_answer();
                     }
                     if conn.flush().await.is_err() {
                         return End::Closed;
                     }
                 }
-                permit = window.clone().acquire_owned(), if slot.is_none() => {
-                    slot = permit.ok();
-                }
-                frame = conn.next(), if slot.is_some() => {
+                slot = free_slot, if !readable => received.hold(slot),
+                frame = conn.next(), if readable => {
                     let (pdu, raw) = match frame {
                         None | Some(Err(_)) => return End::Closed,
                         Some(Ok((Ok(pdu), raw))) => (pdu, raw),
@@ -235,15 +228,8 @@ impl<'a> Connection<'a> {
                     };
                     self.last_read = Instant::now();
                     if let Body::DeliverSm(deliver) = pdu.body {
-                        let seq = pdu.sequence_number;
-                        match self.deliver(seq, deliver, raw, slot.take()).await {
-                            Ok(wait) => acks.push(wait),
-                            Err(status) => {
-                                if conn.send(wire::deliver_sm_resp(seq, status)).await.is_err() {
-                                    return End::Closed;
-                                }
-                            }
-                        }
+                        let ack = received.open(pdu.sequence_number);
+                        self.deliver(deliver, raw, ack).await;
                         continue;
                     }
                     match self.on_pdu(conn, pdu, raw).await {
@@ -270,7 +256,7 @@ impl<'a> Connection<'a> {
                 _ = tick.tick() => {
                     // Not reading (receive window full): the carrier's answers may be
                     // waiting unread, so its silence proves nothing.
-                    if slot.is_none() {
+                    if !readable {
                         continue;
                     }
                     if let Some(end) = self.check_timers(conn).await {
@@ -382,27 +368,22 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// Hands a `deliver_sm` to the relay: `Ok` is the wait for the relay's answer (sent once
-    /// the receipt's effect is durable, see [`DeliverAck`]), `Err` a status to answer with now.
+    /// Hands a `deliver_sm` to the relay; its answer comes through `ack` once the receipt's
+    /// effect is durable (see [`DeliverAck`]).
     ///
-    /// Handing over waits until the bounded event channel took the event, and the answer
-    /// holds `window_slot` until it is decided, so a slow relay stops us reading and the
-    /// carrier holds its receipts, instead of smppd holding them in memory.
-    async fn deliver(
-        &self,
-        seq: u32,
-        deliver: Box<crate::pdu::DeliverSm>,
-        raw: Bytes,
-        window_slot: Option<OwnedSemaphorePermit>,
-    ) -> Result<AckWait, u32> {
+    /// Handing over waits until the bounded event channel took the event, and `ack` holds a
+    /// receive-window slot until it is answered, so a slow relay stops us reading and the
+    /// carrier holds its receipts, instead of smppd holding them in memory. An event nobody
+    /// takes (relay gone, shutdown) drops `ack` unanswered: SMPP 3.4 §5.1.3 ESME_RX_T_APPN,
+    /// the carrier retries later rather than consider it delivered.
+    async fn deliver(&self, deliver: Box<crate::pdu::DeliverSm>, raw: Bytes, ack: DeliverAck) {
         let receipt = wire::is_receipt(&deliver);
-        let (reply, answer) = oneshot::channel();
         let incoming = Incoming {
             channel: self.shared.name.clone(),
             deliver,
             raw,
             received_at: SystemTime::now(),
-            ack: DeliverAck::new(reply, window_slot),
+            ack,
         };
         let (event, counter) = if receipt {
             (
@@ -413,18 +394,12 @@ impl<'a> Connection<'a> {
             (UpstreamEvent::Mo(incoming), &self.shared.counters.mo)
         };
         tokio::select! {
-            sent = self.shared.events.send(event) => match sent {
-                Ok(()) => {
+            sent = self.shared.events.send(event) => {
+                if sent.is_ok() {
                     counter.fetch_add(1, Ordering::Relaxed);
-                    // A handle dropped unanswered is "not handled": the carrier retries.
-                    Ok(async move { (seq, answer.await.unwrap_or(wire::ESME_RX_T_APPN)) }.boxed())
                 }
-                // Nobody to take it: SMPP 3.4 §5.1.3 ESME_RX_T_APPN asks the SMSC to retry
-                // later rather than consider it delivered.
-                Err(_) => Err(wire::ESME_RX_T_APPN),
-            },
-            // Shutting down while the relay is full: same answer, the carrier keeps it.
-            _ = self.shared.shutdown.cancelled() => Err(wire::ESME_RX_T_APPN),
+            }
+            _ = self.shared.shutdown.cancelled() => {}
         }
     }
 
