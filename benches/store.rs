@@ -3,6 +3,11 @@
 //! `cargo bench --bench store`; compare the `always`/`batched` rows with `never` for the
 //! cost of durability, and 1 vs 64 writers for what group commit recovers.
 //!
+//! `store_lifecycle`: each message's whole life as smppd writes it (accept → forward with
+//! its route → finalize with the carrier receipt → a share of a batched acknowledgement),
+//! 64 messages in flight, `fsync = "never"` so the writer's CPU is what is measured:
+//! `cargo bench --bench store -- store_lifecycle`.
+//!
 //! The engine comparison that chose SQLite is a separate program: `benches/store-engines`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +17,8 @@ use std::time::{Duration, Instant, SystemTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use smppd::message::{MessageId, MessageType};
 use smppd::store::{
-    Address, FsyncPolicy, MessageStore, NewMessage, ResendPayload, SqliteStore, StoreConfig,
+    Address, CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FsyncPolicy,
+    MessageStore, NewMessage, ResendPayload, Route, SqliteStore, StoreConfig,
 };
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -118,5 +124,120 @@ fn accept(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, accept);
+/// Acknowledgements per `receipts_acknowledged` write (the pump batches up to 1,024).
+const ACK_BATCH: usize = 256;
+
+/// One message's writes, as dispatch and the relay do them; the acknowledgement is queued
+/// into `acks` and written by whoever fills a batch.
+async fn lifecycle_one(store: &SqliteStore, acks: &parking_lot::Mutex<Vec<MessageId>>) {
+    let m = message();
+    let id = m.id;
+    store.accept(m).await.expect("accept");
+    let carrier_id = format!("{:016x}", id.as_u64());
+    let submit = CarrierSubmit {
+        part: 0,
+        channel: "cmcc-1".into(),
+        carrier_message_id: Some(carrier_id.clone()),
+        command_status: 0,
+        raw_resp: vec![0x80; 33],
+        at: SystemTime::now(),
+    };
+    let route = Route {
+        channel: "cmcc-1".into(),
+        carrier: Some("cmcc".into()),
+        province: Some("广东".into()),
+    };
+    store
+        .record_forwarded_on(id, route, submit, vec![carrier_id])
+        .await
+        .expect("forward");
+    let report = FinalReport {
+        state: FinalState::Delivered,
+        reason: Some("000".into()),
+        at: SystemTime::now(),
+        source: FinalSource::Carrier(CarrierReceipt {
+            part: Some(0),
+            channel: "cmcc-1".into(),
+            raw_pdu: vec![0x44; 180],
+            at: SystemTime::now(),
+        }),
+    };
+    store.finalize(id, report).await.expect("finalize");
+    let full = {
+        let mut a = acks.lock();
+        a.push(id);
+        (a.len() >= ACK_BATCH).then(|| std::mem::take(&mut *a))
+    };
+    if let Some(ids) = full {
+        store
+            .receipts_acknowledged(ids, SystemTime::now())
+            .await
+            .expect("ack");
+    }
+}
+
+/// Runs `iters` lifecycles over 64 concurrent tasks; returns the wall time.
+fn run_lifecycle(rt: &tokio::runtime::Runtime, store: &Arc<SqliteStore>, iters: u64) -> Duration {
+    const TASKS: u64 = 64;
+    rt.block_on(async {
+        let acks = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for w in 0..TASKS {
+            let n = iters / TASKS + u64::from(w < iters % TASKS);
+            let (store, acks) = (Arc::clone(store), Arc::clone(&acks));
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..n {
+                    lifecycle_one(&store, &acks).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("lifecycle task");
+        }
+        let rest = std::mem::take(&mut *acks.lock());
+        if !rest.is_empty() {
+            store
+                .receipts_acknowledged(rest, SystemTime::now())
+                .await
+                .expect("ack");
+        }
+        start.elapsed()
+    })
+}
+
+fn lifecycle(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = StoreConfig {
+        path: dir.path().join("bench.db"),
+        fsync: FsyncPolicy::Never,
+        max_queued_messages: u64::MAX,
+        max_queued_bytes: u64::MAX,
+        ..StoreConfig::default()
+    };
+    let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
+    let mut g = c.benchmark_group("store_lifecycle");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .throughput(Throughput::Elements(1));
+    g.bench_function("never_64_in_flight", |b| {
+        b.iter_custom(|iters| run_lifecycle(&rt, &store, iters))
+    });
+    g.finish();
+    let stats = store.commit_stats();
+    eprintln!(
+        "lifecycle: {} requests in {} commits ({:.1} per commit)",
+        stats.requests,
+        stats.batches,
+        stats.requests as f64 / stats.batches.max(1) as f64
+    );
+}
+
+criterion_group!(benches, accept, lifecycle);
 criterion_main!(benches);
