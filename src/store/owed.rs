@@ -2,7 +2,7 @@
 //! memory (rebuilt from the database at open) and a feed that hands each newly owed
 //! receipt to the receipt pump once its transaction is durable. The pump then delivers it
 //! without reading the store; the store is still the truth (a receipt lost from the feed,
-//! by overflow or a crash, is read back from `receipt_owed`).
+//! by overflow or a crash, is read back from the message rows).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,5 +1,6 @@
 //! The embedded [`MessageStore`]: SQLite (WAL) with a group-commit writer thread.
 
+mod migrate;
 mod ops;
 mod ops_compact;
 mod ops_lifecycle;

@@ -113,8 +113,9 @@ pub(crate) fn apply(
         WriteOp::ReceiptSent { id, at } => receipt_update(
             conn,
             *id,
-            "UPDATE receipt_owed SET state = MAX(state, 1), attempts = attempts + 1,
-                 last_attempt_at = ?2 WHERE id = ?1",
+            "UPDATE message SET receipt_state = MAX(receipt_state, 1),
+                 receipt_attempts = receipt_attempts + 1, receipt_last_attempt_at = ?2
+             WHERE id = ?1 AND receipt_state IS NOT NULL",
             *at,
         ),
         WriteOp::ReceiptAcked { id, at } => {

@@ -21,14 +21,13 @@ pub(super) fn compact(
     let mut report = CompactionReport::default();
     for id in &ids {
         let unacked: i64 = conn
-            .prepare_cached("SELECT COUNT(*) FROM receipt_owed WHERE id = ?1 AND state < ?2")?
+            .prepare_cached("SELECT COUNT(*) FROM message WHERE id = ?1 AND receipt_state < ?2")?
             .query_row(params![id, RECEIPT_ACKED], |r| r.get(0))?;
         report.unacknowledged_receipts += unacked as u64;
         for table in [
             "carrier_submit",
             "carrier_receipt",
             "carrier_key",
-            "receipt_owed",
             "message",
         ] {
             conn.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?

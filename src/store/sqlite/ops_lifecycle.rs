@@ -13,7 +13,7 @@ use crate::store::time::to_ms;
 use crate::store::StoreError;
 
 use super::ops::{db_id, state_of, Effects, OpResult, QueueEffect, RouteKey};
-use super::schema::{FINAL, FORWARDED, ROUTED};
+use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
 
 /// The columns every lifecycle write needs.
 struct Placed {
@@ -140,11 +140,13 @@ pub(super) fn forward(
     for k in keys {
         key_st.execute(params![k, db_id(id)])?;
     }
-    let parts: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(DISTINCT part) FROM carrier_submit WHERE id = ?1 AND command_status = 0",
-        )?
-        .query_row([db_id(id)], |r| r.get(0))?;
+    let parts = if state < FORWARDED && p.segments <= 1 && s.command_status == 0 {
+        // The common case needs no count: one successful part forwards a one-part
+        // message, so an earlier success would have left it `Forwarded` already.
+        1
+    } else {
+        successful_parts(conn, id)?
+    };
     let mut new_state = state;
     if state < FINAL && state != FORWARDED {
         let n = p.segments;
@@ -203,6 +205,18 @@ pub(super) fn forward(
     }))
 }
 
+/// Distinct parts with a successful carrier response (deduplicated here: `COUNT(DISTINCT)`
+/// builds a temporary B-tree per call).
+fn successful_parts(conn: &Connection, id: MessageId) -> Result<i64, StoreError> {
+    let mut parts: Vec<u16> = conn
+        .prepare_cached("SELECT part FROM carrier_submit WHERE id = ?1 AND command_status = 0")?
+        .query_map([db_id(id)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    parts.sort_unstable();
+    parts.dedup();
+    Ok(parts.len() as i64)
+}
+
 pub(super) fn insert_receipt(
     conn: &Connection,
     id: MessageId,
@@ -239,9 +253,21 @@ pub(super) fn finalize(
             .ok_or_else(|| StoreError::Corrupt(format!("message {id} final without a state")))?;
         return Ok(OpResult::Finalize(FinalizeOutcome::AlreadyFinal(old)));
     }
+    // SMPP 3.4 §5.2.17: bits 1..0 of registered_delivery: 01 = receipt on success or
+    // failure, 10 = receipt on failure only.
+    let owed = match p.registered_delivery & 0x03 {
+        0x01 => true,
+        0x02 => report.state != FinalState::Delivered,
+        _ => false,
+    };
+    // The owed receipt is queued in the same row update (pending, no attempt yet).
     conn.prepare_cached(
         "UPDATE message SET state = 3, final_state = ?2, final_reason = ?3, final_at = ?4,
-             final_generated = ?5 WHERE id = ?1",
+             final_generated = ?5,
+             receipt_state = CASE WHEN ?6 THEN COALESCE(receipt_state, ?7) END,
+             receipt_attempts = CASE WHEN ?6 THEN COALESCE(receipt_attempts, 0) END,
+             receipt_created_at = CASE WHEN ?6 THEN COALESCE(receipt_created_at, ?4) END
+         WHERE id = ?1",
     )?
     .execute(params![
         db_id(id),
@@ -249,6 +275,8 @@ pub(super) fn finalize(
         report.reason,
         to_ms(report.at),
         matches!(report.source, FinalSource::GeneratedBySmppd),
+        owed,
+        RECEIPT_PENDING,
     ])?;
     // Index of delivered/failed/expired in the 7 statistics counters and the 5 route ones.
     let col = match final_column(report.state) {
@@ -265,15 +293,8 @@ pub(super) fn finalize(
         (msgs[1 + col], msgs[4], segs[1 + col], segs[4]) = (1, -1, s, -s);
         effects.route(p.route_key(r), msgs, segs);
     }
-    // SMPP 3.4 §5.2.17: bits 1..0 of registered_delivery: 01 = receipt on success or
-    // failure, 10 = receipt on failure only.
-    let owed = match p.registered_delivery & 0x03 {
-        0x01 => true,
-        0x02 => report.state != FinalState::Delivered,
-        _ => false,
-    };
     if owed {
-        super::ops_receipt::owe(conn, id, &p.account, to_ms(report.at), effects)?;
+        super::ops_receipt::owed(conn, id, effects)?;
     }
     effects.queue.push(QueueEffect::Closed(id));
     Ok(OpResult::Finalize(FinalizeOutcome::Finalized {

@@ -2,12 +2,16 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::store::{FsyncPolicy, StoreError};
 
-/// Bumped when the schema changes incompatibly; a newer file is refused.
-const SCHEMA_VERSION: i64 = 1;
+/// Bumped when the schema changes; a newer file is refused, an older one migrated
+/// (`migrate.rs`). 2: the owed client receipt lives in the message row (was `receipt_owed`).
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
 
 /// `message.state` values.
 pub(crate) const ACCEPTED: i64 = 0;
@@ -15,7 +19,7 @@ pub(crate) const ROUTED: i64 = 1;
 pub(crate) const FORWARDED: i64 = 2;
 pub(crate) const FINAL: i64 = 3;
 
-/// `receipt_owed.state` values.
+/// `message.receipt_state` values (NULL: no receipt owed).
 pub(crate) const RECEIPT_PENDING: i64 = 0;
 pub(crate) const RECEIPT_SENT: i64 = 1;
 pub(crate) const RECEIPT_ACKED: i64 = 2;
@@ -37,7 +41,9 @@ CREATE TABLE IF NOT EXISTS message(
     validity_deadline INTEGER, accepted_at INTEGER NOT NULL, bytes INTEGER NOT NULL,
     state INTEGER NOT NULL, routed_channel TEXT, route_carrier TEXT, route_province TEXT,
     routed_at INTEGER,
-    final_state TEXT, final_reason TEXT, final_at INTEGER, final_generated INTEGER
+    final_state TEXT, final_reason TEXT, final_at INTEGER, final_generated INTEGER,
+    receipt_state INTEGER, receipt_attempts INTEGER, receipt_created_at INTEGER,
+    receipt_last_attempt_at INTEGER, receipt_acked_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS message_open ON message(state, id) WHERE state < 3;
 CREATE INDEX IF NOT EXISTS message_validity ON message(validity_deadline)
@@ -60,12 +66,6 @@ CREATE TABLE IF NOT EXISTS carrier_key(
     key TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY(key, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS carrier_key_id ON carrier_key(id);
-CREATE TABLE IF NOT EXISTS receipt_owed(
-    id INTEGER PRIMARY KEY, account TEXT NOT NULL, state INTEGER NOT NULL,
-    attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, last_attempt_at INTEGER,
-    acked_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS receipt_due ON receipt_owed(account, id) WHERE state < 2;
 CREATE TABLE IF NOT EXISTS rejection(
     seq INTEGER PRIMARY KEY, id INTEGER, account TEXT NOT NULL, bind TEXT NOT NULL,
     message_type TEXT NOT NULL, source_addr TEXT NOT NULL, dest_addr TEXT NOT NULL,
@@ -101,6 +101,11 @@ CREATE TABLE IF NOT EXISTS stats_rejected(
 ) WITHOUT ROWID;
 ";
 
+/// Indexes on columns a version-1 file gets only from the migration.
+const SCHEMA_V2_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS message_receipt_due ON message(account, id) WHERE receipt_state < 2;
+";
+
 /// Opens (creating if needed) the database for the writer: WAL journal, and the
 /// `synchronous` level that implements the fsync policy. In WAL mode `FULL` syncs the
 /// log on every commit; `OFF` leaves flushing to the OS (survives a process crash only).
@@ -111,7 +116,7 @@ pub(crate) fn open_writer(path: &Path, fsync: FsyncPolicy) -> Result<Connection,
             source,
         })?;
     }
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     let sync = match fsync {
         FsyncPolicy::Always | FsyncPolicy::Batched { .. } => "FULL",
@@ -119,6 +124,9 @@ pub(crate) fn open_writer(path: &Path, fsync: FsyncPolicy) -> Result<Connection,
     };
     conn.pragma_update(None, "synchronous", sync)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Every write and the statistics flush use cached statements; rusqlite's default of 16
+    // is fewer than the writer's distinct statements, so they would be re-prepared.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(SCHEMA)?;
     let version: Option<i64> = conn
         .query_row(
@@ -126,21 +134,22 @@ pub(crate) fn open_writer(path: &Path, fsync: FsyncPolicy) -> Result<Connection,
             [],
             |r| r.get(0),
         )
-        .ok();
+        .optional()?;
     match version {
-        None => {
-            conn.execute(
-                "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)",
-                [SCHEMA_VERSION],
-            )?;
-        }
         Some(v) if v > SCHEMA_VERSION => {
             return Err(StoreError::Corrupt(format!(
                 "store schema version {v} is newer than this smppd ({SCHEMA_VERSION})"
             )));
         }
-        Some(_) => {}
+        Some(v) if v < SCHEMA_VERSION => super::migrate::to_current(&mut conn, v)?,
+        _ => {}
     }
+    conn.execute_batch(SCHEMA_V2_INDEXES)?;
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [SCHEMA_VERSION],
+    )?;
     Ok(conn)
 }
 
@@ -148,5 +157,6 @@ pub(crate) fn open_writer(path: &Path, fsync: FsyncPolicy) -> Result<Connection,
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
