@@ -124,6 +124,29 @@ fn accept(c: &mut Criterion) {
     g.finish();
 }
 
+/// Lifecycles run so far (for the writer's CPU per message).
+static LIVES: AtomicU64 = AtomicU64::new(0);
+
+/// CPU time (user + system, clock ticks of 10 ms) of the store's writer thread, from
+/// `/proc` (Linux; `None` elsewhere). Wall time mixes in the tasks that wait for commits;
+/// the writer's own CPU is the cost being cut.
+fn writer_cpu_ticks() -> Option<u64> {
+    let mut total = None;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with("smppd-store") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+        *total.get_or_insert(0) += ticks;
+    }
+    total
+}
+
 /// Acknowledgements per `receipts_acknowledged` write (the pump batches up to 1,024).
 const ACK_BATCH: usize = 256;
 
@@ -163,6 +186,7 @@ async fn lifecycle_one(store: &SqliteStore, acks: &parking_lot::Mutex<Vec<Messag
         }),
     };
     store.finalize(id, report).await.expect("finalize");
+    LIVES.fetch_add(1, Ordering::Relaxed);
     let full = {
         let mut a = acks.lock();
         a.push(id);
@@ -221,6 +245,7 @@ fn lifecycle(c: &mut Criterion) {
         ..StoreConfig::default()
     };
     let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
+    let (cpu0, lives0) = (writer_cpu_ticks(), LIVES.load(Ordering::Relaxed));
     let mut g = c.benchmark_group("store_lifecycle");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -230,6 +255,14 @@ fn lifecycle(c: &mut Criterion) {
         b.iter_custom(|iters| run_lifecycle(&rt, &store, iters))
     });
     g.finish();
+    let lives = LIVES.load(Ordering::Relaxed) - lives0;
+    if let (Some(a), Some(b)) = (cpu0, writer_cpu_ticks()) {
+        // Clock ticks are 10 ms (USER_HZ 100 on Linux).
+        eprintln!(
+            "lifecycle: writer thread CPU {:.1} µs per message ({lives} messages)",
+            (b - a) as f64 * 10_000.0 / lives.max(1) as f64
+        );
+    }
     let stats = store.commit_stats();
     eprintln!(
         "lifecycle: {} requests in {} commits ({:.1} per commit)",
