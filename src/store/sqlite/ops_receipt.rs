@@ -45,25 +45,27 @@ pub(super) fn acknowledge(
     at: i64,
     effects: &mut Effects,
 ) -> Result<Option<bool>, StoreError> {
-    let account: Option<String> = conn
-        .prepare_cached(
-            "UPDATE message SET receipt_state = ?3, receipt_acked_at = COALESCE(receipt_acked_at, ?2),
-                 receipt_attempts = MAX(receipt_attempts, 1),
-                 receipt_last_attempt_at = COALESCE(receipt_last_attempt_at, ?2)
-             WHERE id = ?1 AND receipt_state < ?3 RETURNING account",
-        )?
-        .query_row(params![db_id(id), at, RECEIPT_ACKED], |r| r.get(0))
+    // A read, then a plain update: `UPDATE … RETURNING` would build a temporary table and
+    // a statement journal per acknowledgement.
+    let owed: Option<(String, Option<i64>)> = conn
+        .prepare_cached("SELECT account, receipt_state FROM message WHERE id = ?1")?
+        .query_row([db_id(id)], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some(account) = account {
-        effects.settled.push(account);
-        return Ok(Some(true));
+    let Some((account, Some(state))) = owed else {
+        return Ok(None);
+    };
+    if state >= RECEIPT_ACKED {
+        return Ok(Some(false));
     }
-    let exists = conn
-        .prepare_cached("SELECT 1 FROM message WHERE id = ?1 AND receipt_state IS NOT NULL")?
-        .query_row([db_id(id)], |_| Ok(()))
-        .optional()?
-        .is_some();
-    Ok(exists.then_some(false))
+    conn.prepare_cached(
+        "UPDATE message SET receipt_state = ?3, receipt_acked_at = COALESCE(receipt_acked_at, ?2),
+             receipt_attempts = MAX(receipt_attempts, 1),
+             receipt_last_attempt_at = COALESCE(receipt_last_attempt_at, ?2)
+         WHERE id = ?1",
+    )?
+    .execute(params![db_id(id), at, RECEIPT_ACKED])?;
+    effects.settled.push(account);
+    Ok(Some(true))
 }
 
 /// Unacknowledged receipts per account, counted from the table.
