@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::codec::Framed;
@@ -104,6 +104,8 @@ pub(crate) struct Session<G: Gateway> {
     timers: Timers,
     inflight: FuturesUnordered<BoxFuture<'static, Pdu>>,
     errors: u32,
+    /// PDUs written to the buffer since the last flush.
+    unflushed: bool,
     /// The client asked to unbind: answer once in-flight requests are answered.
     client_unbind: Option<u32>,
     /// smppd sent unbind (shutdown, inactivity, abuse) and the client acknowledged it.
@@ -147,6 +149,7 @@ impl<G: Gateway> Session<G> {
             ),
             inflight: FuturesUnordered::new(),
             errors: 0,
+            unflushed: false,
             client_unbind: None,
             unbind_acked: false,
             draining: false,
@@ -169,32 +172,36 @@ impl<G: Gateway> Session<G> {
     }
 
     async fn drive(&mut self, span: &tracing::Span) -> SessionEnd {
-        loop {
+        let end = loop {
             if let Err(end) = self.step(span).await {
-                return end;
+                break end;
             }
             if let Err(end) = self.close_if_done().await {
-                return end;
+                break end;
             }
+        };
+        // The last responses (unbind_resp, a generic_nack before closing) still go out.
+        if !matches!(end, SessionEnd::WriteFailed) && self.flush().await.is_err() {
+            return SessionEnd::WriteFailed;
         }
+        end
     }
 
+    /// One event, handled. Responses are written to the buffer only; it is flushed when no
+    /// further event is ready, so a burst (a group commit answering many submits at once,
+    /// a backlog of receipts) leaves in a few writes instead of one syscall per PDU.
     async fn step(&mut self, span: &tracing::Span) -> Result<(), SessionEnd> {
-        let deadline = self.next_deadline();
-        let can_deliver = self.state.is_bound()
-            && !self.draining
-            && self.client_unbind.is_none()
-            && self.window.has_room();
-        let event = tokio::select! {
-            biased;
-            _ = self.shared.shutdown.cancelled(), if !self.draining => Event::Shutdown,
-            _ = self.evict.cancelled() => Event::Evicted,
-            _ = self.unbind_request.cancelled(), if !self.draining => Event::Shutdown,
-            Some(pdu) = self.inflight.next(), if !self.inflight.is_empty() => Event::Completed(pdu),
-            _ = sleep_until(deadline) => Event::Timer,
-            Some(d) = recv_opt(&mut self.outbound), if can_deliver => Event::Deliver(d),
-            _ = self.probe.notified() => Event::Probe,
-            frame = self.framed.next() => Event::Frame(frame),
+        let event = if self.unflushed {
+            // Every branch of `next_event` is cancel-safe, so trying it once loses nothing.
+            match self.next_event().now_or_never() {
+                Some(event) => event,
+                None => {
+                    self.flush().await?;
+                    self.next_event().await
+                }
+            }
+        } else {
+            self.next_event().await
         };
         match event {
             Event::Shutdown => self.begin_unbind(true).await,
@@ -204,6 +211,25 @@ impl<G: Gateway> Session<G> {
             Event::Deliver(d) => self.send_deliver(d).await,
             Event::Probe => self.send_enquire_link().await,
             Event::Timer => self.on_timer().await,
+        }
+    }
+
+    async fn next_event(&mut self) -> Event {
+        let deadline = self.next_deadline();
+        let can_deliver = self.state.is_bound()
+            && !self.draining
+            && self.client_unbind.is_none()
+            && self.window.has_room();
+        tokio::select! {
+            biased;
+            _ = self.shared.shutdown.cancelled(), if !self.draining => Event::Shutdown,
+            _ = self.evict.cancelled() => Event::Evicted,
+            _ = self.unbind_request.cancelled(), if !self.draining => Event::Shutdown,
+            Some(pdu) = self.inflight.next(), if !self.inflight.is_empty() => Event::Completed(pdu),
+            _ = sleep_until(deadline) => Event::Timer,
+            Some(d) = recv_opt(&mut self.outbound), if can_deliver => Event::Deliver(d),
+            _ = self.probe.notified() => Event::Probe,
+            frame = self.framed.next() => Event::Frame(frame),
         }
     }
 
@@ -321,14 +347,18 @@ impl<G: Gateway> Session<G> {
         self.send(pdu).await
     }
 
+    /// Buffers `pdu` for the next flush (`feed` itself writes out once the buffer passes its
+    /// backpressure bound).
     async fn send(&mut self, pdu: Pdu) -> Result<(), SessionEnd> {
-        // A client that stops reading must not wedge the session (and its timers) forever.
-        match tokio::time::timeout(self.shared.settings.response_timeout, self.framed.send(pdu))
-            .await
-        {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(SessionEnd::WriteFailed),
-        }
+        self.unflushed = true;
+        let within = self.shared.settings.response_timeout;
+        written(tokio::time::timeout(within, self.framed.feed(pdu)).await)
+    }
+
+    async fn flush(&mut self) -> Result<(), SessionEnd> {
+        self.unflushed = false;
+        let within = self.shared.settings.response_timeout;
+        written(tokio::time::timeout(within, SinkExt::<Pdu>::flush(&mut self.framed)).await)
     }
 
     async fn send_request(&mut self, body: Body, pending: Pending) -> Result<u32, SessionEnd> {
@@ -336,6 +366,17 @@ impl<G: Gateway> Session<G> {
         self.window.insert(seq, now(), pending);
         self.send(Pdu::new(seq, body)).await?;
         Ok(seq)
+    }
+}
+
+/// A client that stops reading must not wedge the session (and its timers) forever: a
+/// write that does not finish within `response_timeout` ends the session.
+fn written(
+    r: Result<Result<(), CodecError>, tokio::time::error::Elapsed>,
+) -> Result<(), SessionEnd> {
+    match r {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(SessionEnd::WriteFailed),
     }
 }
 
