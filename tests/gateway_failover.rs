@@ -289,3 +289,38 @@ async fn a_carrier_that_hangs_with_tcp_open_is_detected_and_bypassed() {
     gw.stop().await;
     carriers.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_a_saturated_channel_could_not_take_in_time_are_offered_again_at_once() {
+    trace();
+    let dir = tempfile::tempdir().unwrap();
+    // Every carrier answers slowly through a window of one: at most ~7 submits/s in all,
+    // so most submits wait longer than the channels' queue_timeout and come back NotSent.
+    let carriers = Carriers::start(|_, c| c.response_latency = Duration::from_millis(150)).await;
+    let toml = base_toml(dir.path(), carriers.ports(), "\"never\"", "")
+        // The rescan would take a minute: whatever arrives sooner came from the dispatcher.
+        .replace("rescan_interval = \"300ms\"", "rescan_interval = \"60s\"")
+        .replace(
+            "reconnect_max = \"1s\"",
+            "reconnect_max = \"1s\"\nwindow = 1\nqueue_timeout = \"100ms\"",
+        );
+    let gw = Gateway::start(&toml).await;
+    let mut rx = Esme::bind(gw.addr, BindKind::Receiver, "demo", "demo").await;
+    let mut tx = Esme::bind(gw.addr, BindKind::Transmitter, "demo", "demo").await;
+    let accepted = submit_cmcc(&mut tx, 0..12).await;
+    assert_eq!(accepted.len(), 12);
+
+    let want: BTreeSet<String> = accepted.values().cloned().collect();
+    let mut got: BTreeSet<String> = BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !want.is_subset(&got) && tokio::time::Instant::now() < deadline {
+        let more = rx.receipts(1, Duration::from_millis(200)).await;
+        got.extend(more.into_iter().filter_map(|r| r.tlv_id));
+    }
+    assert_eq!(
+        got, want,
+        "every message reached a carrier without waiting for the rescan"
+    );
+    gw.stop().await;
+    carriers.shutdown().await;
+}

@@ -101,18 +101,33 @@ impl Shared {
             message_type: job.message_type,
         };
         let excluded = job.excluded.clone();
-        let health =
-            |name: &str| self.channels.is_available(name) && !excluded.iter().any(|e| e == name);
+        let allowed = |name: &str| !excluded.iter().any(|e| e == name);
+        let health = |name: &str| self.channels.is_available(name) && allowed(name);
+        // Every candidate saturated but bound: queue at one of them (a send waits up to its
+        // queue_timeout for window room) instead of leaving the message to the rescan.
+        let bound = |name: &str| self.channels.is_bound(name) && allowed(name);
         // Pick before any await: the thread-local RNG must not live across one.
-        let picked = routes
-            .route(&query, &health, &mut rand::thread_rng())
+        let picked = {
+            let rng = &mut rand::thread_rng();
+            match routes.route(&query, &health, rng) {
+                Err(RoutingError::NoChannelAvailable { .. }) => routes.route(&query, &bound, rng),
+                other => other,
+            }
             .map(|(dest, route)| Route {
                 channel: route.channel.to_owned(),
                 carrier: Some(dest.carrier.to_string()),
                 province: dest.province.map(|p| p.to_string()),
-            });
+            })
+        };
         let route = match picked {
             Ok(route) => route,
+            Err(RoutingError::NoChannelAvailable { .. }) if !job.excluded.is_empty() => {
+                // Every channel still bound was left by this message already (a saturated
+                // one answers NotSent after its queue_timeout): offer it to them again now,
+                // within the attempt budget, rather than after two rescans.
+                job.excluded.clear();
+                return self.retry(job);
+            }
             Err(RoutingError::NoChannelAvailable { .. }) => {
                 // Every channel of every group is down or saturated: the message waits in
                 // the store; the rescan retries it until its validity passes.

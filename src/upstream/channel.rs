@@ -489,13 +489,20 @@ impl Channel {
     /// Connected, bound (both halves in TX+RX mode) on at least one session, and with window
     /// room somewhere: what routing needs to pick this channel.
     pub fn is_available(&self) -> bool {
+        self.is_bound_with(|sl| sl.in_flight() < self.shared.cfg.window)
+    }
+
+    /// Bound and able to receive receipts, whether or not its windows are full: a send
+    /// waits up to `queue_timeout` for room.
+    pub fn is_bound(&self) -> bool {
+        self.is_bound_with(|_| true)
+    }
+
+    fn is_bound_with(&self, room: impl Fn(&Slot) -> bool) -> bool {
         let s = &*self.shared;
         let rx_needed = self.shared.cfg.bind_mode == super::BindMode::TxRx;
         let any_rx = !rx_needed || s.slots.iter().any(|sl| sl.rx_bound.load(Ordering::Acquire));
-        any_rx
-            && s.slots
-                .iter()
-                .any(|sl| sl.is_bound() && sl.in_flight() < s.cfg.window)
+        any_rx && s.slots.iter().any(|sl| sl.is_bound() && room(sl))
     }
 
     /// Stops the sessions: each unbinds and closes; waits for them to finish.

@@ -125,6 +125,11 @@ impl ChannelSet {
         self.channels.get(name).is_some_and(Channel::is_available)
     }
 
+    /// Whether channel `name` is bound, even if saturated (see [`Channel::is_bound`]).
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.channels.get(name).is_some_and(Channel::is_bound)
+    }
+
     /// Sends `msg` on channel `name`.
     pub async fn send(
         &self,
