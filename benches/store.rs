@@ -266,7 +266,8 @@ fn lifecycle(c: &mut Criterion) {
     });
     g.finish();
     let lives = LIVES.load(Ordering::Relaxed) - lives0;
-    if let (Some(a), Some(b)) = (cpu0, writer_cpu_ticks()) {
+    // Not yet found at the start: the thread had not named itself yet (it had done no work).
+    if let (a, Some(b)) = (cpu0.unwrap_or(0), writer_cpu_ticks()) {
         // Clock ticks are 10 ms (USER_HZ 100 on Linux).
         eprintln!(
             "lifecycle: writer thread CPU {:.1} µs per message ({lives} messages)",
