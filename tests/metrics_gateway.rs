@@ -10,8 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ops_support::{http, TOKEN};
-use smppd::config::Config;
-use support_gateway::{base_toml, number, BindKind, Carriers, Esme};
+use support_gateway::{base_toml, number, BindKind, Carriers, Esme, Gateway};
 
 /// The value of `name{labels…}` (every given label must match; 0 when absent).
 fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
@@ -56,11 +55,8 @@ async fn counters_move_by_what_flowed_through_the_gateway() {
         "\"never\"",
         &format!("[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n"),
     );
-    let cfg = Config::parse(&text, "metrics.toml").unwrap();
-    let started = smppd::gateway::start(&cfg).await.unwrap();
-    let (client_addr, admin) = (started.client_addrs[0], started.admin_addr.unwrap());
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let serving = tokio::spawn(started.serve(shutdown.clone()));
+    let gw = Gateway::start(&text).await;
+    let (client_addr, admin) = (gw.addr, gw.admin.unwrap());
 
     let mut client = Esme::bind(client_addr, BindKind::Transceiver, "demo", "demo").await;
     let before = scrape(admin).await;
@@ -141,7 +137,6 @@ async fn counters_move_by_what_flowed_through_the_gateway() {
         assert!(!after.contains(n), "phone number in /metrics");
     }
 
-    shutdown.cancel();
-    let _ = serving.await;
+    gw.stop().await;
     carriers.shutdown().await;
 }

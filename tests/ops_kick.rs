@@ -16,8 +16,7 @@ use server_support::{
     bind_pdu, bound, closed_within, connect, pdu, read_pdu, BIND_RECEIVER, BIND_TRANSCEIVER, RESP,
     UNBIND,
 };
-use smppd::config::Config;
-use support_gateway::{base_toml, Carriers};
+use support_gateway::{base_toml, Carriers, Gateway};
 
 const ESME_RBINDFAIL: u32 = 0x0D;
 
@@ -39,11 +38,8 @@ async fn kick_and_suspend_unbind_the_client_on_the_wire() {
         "\"never\"",
         &format!("[admin]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n"),
     );
-    let cfg = Config::parse(&text, "kick.toml").unwrap();
-    let started = smppd::gateway::start(&cfg).await.unwrap();
-    let (addr, admin) = (started.client_addrs[0], started.admin_addr.unwrap());
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let serving = tokio::spawn(started.serve(shutdown.clone()));
+    let gw = Gateway::start(&text).await;
+    let (addr, admin) = (gw.addr, gw.admin.unwrap());
 
     let mut a = bound(addr, BIND_TRANSCEIVER, "demo", "demo").await;
     let (_, body) = http(admin, "GET", "/api/v1/accounts/demo", None).await;
@@ -89,7 +85,6 @@ async fn kick_and_suspend_unbind_the_client_on_the_wire() {
     assert_eq!(code, 200);
     let _c = bound(addr, BIND_TRANSCEIVER, "demo", "demo").await;
 
-    shutdown.cancel();
-    let _ = serving.await;
+    gw.stop().await;
     carriers.shutdown().await;
 }

@@ -198,6 +198,8 @@ reconnect_max = "1s"
 /// A gateway running in this process.
 pub struct Gateway {
     pub addr: SocketAddr,
+    /// The admin listener, when the config has `[admin] listen`.
+    pub admin: Option<SocketAddr>,
     pub pipeline: Pipeline,
     pub shutdown: CancellationToken,
     pub handle: JoinHandle<ShutdownReport>,
@@ -209,11 +211,13 @@ impl Gateway {
         let cfg = Config::parse(toml, "e2e.toml").expect("valid e2e config");
         let started = gateway::start(&cfg).await.expect("gateway starts");
         let addr = started.client_addrs[0];
+        let admin = started.admin_addr;
         let pipeline = started.pipeline.clone();
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(started.serve(shutdown.clone()));
         Gateway {
             addr,
+            admin,
             pipeline,
             shutdown,
             handle,
