@@ -134,15 +134,25 @@ fn writer_cpu_ticks() -> Option<u64> {
     let mut total = None;
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if !comm.starts_with("smppd-store") {
+        if !comm.starts_with("smppd-store-wri") {
             continue;
         }
-        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
         // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
-        let rest = stat.rsplit_once(')')?.1;
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-        *total.get_or_insert(0) += ticks;
+        // `tpgid` (field 8) is -1 without a terminal, hence signed.
+        let f: Vec<i64> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| {
+                rest.split_whitespace()
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let (Some(u), Some(s)) = (f.get(10), f.get(11)) {
+            *total.get_or_insert(0) += u64::try_from(u + s).unwrap_or(0);
+        }
     }
     total
 }
@@ -256,7 +266,8 @@ fn lifecycle(c: &mut Criterion) {
     });
     g.finish();
     let lives = LIVES.load(Ordering::Relaxed) - lives0;
-    if let (Some(a), Some(b)) = (cpu0, writer_cpu_ticks()) {
+    // Not yet found at the start: the thread had not named itself yet (it had done no work).
+    if let (a, Some(b)) = (cpu0.unwrap_or(0), writer_cpu_ticks()) {
         // Clock ticks are 10 ms (USER_HZ 100 on Linux).
         eprintln!(
             "lifecycle: writer thread CPU {:.1} µs per message ({lives} messages)",

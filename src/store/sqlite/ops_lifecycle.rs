@@ -5,25 +5,23 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::message::MessageId;
 use crate::store::record::{
-    CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FinalizeOutcome,
-    ForwardOutcome, Route,
+    CarrierReceipt, CarrierSubmit, FinalRecord, FinalReport, FinalSource, FinalState,
+    FinalizeOutcome, ForwardOutcome, MessageState, OwedReceipt, ReceiptState, Route,
 };
 use crate::store::stats::final_column;
-use crate::store::time::to_ms;
+use crate::store::time::{from_ms, to_ms};
 use crate::store::StoreError;
 
 use super::ops::{db_id, state_of, Effects, OpResult, QueueEffect, RouteKey};
+use super::read::message_with_day;
 use super::schema::{FINAL, FORWARDED, RECEIPT_PENDING, ROUTED};
 
 /// The columns every lifecycle write needs.
 struct Placed {
     state: i64,
-    final_state: Option<String>,
     day: String,
     account: String,
-    message_type: String,
     segments: i64,
-    registered_delivery: u8,
     /// `(channel, carrier, province)` with unknown labels as empty strings.
     route: Option<(String, String, String)>,
 }
@@ -51,21 +49,18 @@ fn labels(route: &Route) -> (String, String, String) {
 
 fn placed(conn: &Connection, id: MessageId) -> Result<Placed, StoreError> {
     conn.prepare_cached(
-        "SELECT state, final_state, day, account, message_type, segments, registered_delivery,
-             routed_channel, route_carrier, route_province FROM message WHERE id = ?1",
+        "SELECT state, day, account, segments, routed_channel, route_carrier, route_province
+         FROM message WHERE id = ?1",
     )?
     .query_row([db_id(id)], |r| {
-        let channel: Option<String> = r.get(7)?;
-        let carrier: Option<String> = r.get(8)?;
-        let province: Option<String> = r.get(9)?;
+        let channel: Option<String> = r.get(4)?;
+        let carrier: Option<String> = r.get(5)?;
+        let province: Option<String> = r.get(6)?;
         Ok(Placed {
             state: r.get(0)?,
-            final_state: r.get(1)?,
-            day: r.get(2)?,
-            account: r.get(3)?,
-            message_type: r.get(4)?,
-            segments: r.get(5)?,
-            registered_delivery: r.get(6)?,
+            day: r.get(1)?,
+            account: r.get(2)?,
+            segments: r.get(3)?,
             route: channel.map(|c| (c, carrier.unwrap_or_default(), province.unwrap_or_default())),
         })
     })
@@ -241,21 +236,22 @@ pub(super) fn finalize(
     report: &FinalReport,
     effects: &mut Effects,
 ) -> Result<OpResult, StoreError> {
-    let p = placed(conn, id)?;
+    // One read serves the checks, the statistics and the owed receipt's feed record.
+    let (mut rec, mtype, day) =
+        message_with_day(conn, id)?.ok_or(StoreError::UnknownMessage(id))?;
     if let FinalSource::Carrier(receipt) = &report.source {
         insert_receipt(conn, id, receipt)?;
     }
-    if p.state == FINAL {
-        let old = p
-            .final_state
-            .as_deref()
-            .and_then(FinalState::from_stat)
-            .ok_or_else(|| StoreError::Corrupt(format!("message {id} final without a state")))?;
+    if rec.state == MessageState::Final {
+        let old =
+            rec.final_state.as_ref().map(|f| f.state).ok_or_else(|| {
+                StoreError::Corrupt(format!("message {id} final without a state"))
+            })?;
         return Ok(OpResult::Finalize(FinalizeOutcome::AlreadyFinal(old)));
     }
     // SMPP 3.4 §5.2.17: bits 1..0 of registered_delivery: 01 = receipt on success or
     // failure, 10 = receipt on failure only.
-    let owed = match p.registered_delivery & 0x03 {
+    let owed = match rec.message.payload.registered_delivery & 0x03 {
         0x01 => true,
         0x02 => report.state != FinalState::Delivered,
         _ => false,
@@ -284,17 +280,35 @@ pub(super) fn finalize(
         "failed" => 1,
         _ => 2,
     };
-    let s = p.segments;
+    let s = i64::from(rec.message.segments);
     let (mut msgs, mut segs) = ([0i64; 7], [0i64; 7]);
     (msgs[3 + col], msgs[6], segs[3 + col], segs[6]) = (1, -1, s, -s);
-    effects.bump((&p.day, &p.account, &p.message_type), msgs, segs);
-    if let Some(r) = &p.route {
+    effects.bump((&day, &rec.message.account, &mtype), msgs, segs);
+    if let Some((r, _)) = &rec.routed {
         let (mut msgs, mut segs) = ([0i64; 5], [0i64; 5]);
         (msgs[1 + col], msgs[4], segs[1 + col], segs[4]) = (1, -1, s, -s);
-        effects.route(p.route_key(r), msgs, segs);
+        let (channel, carrier, province) = labels(r);
+        let key = (day, rec.message.account.clone(), channel, carrier, province);
+        effects.route(key, msgs, segs);
     }
     if owed {
-        super::ops_receipt::owed(conn, id, effects)?;
+        // The message as this transaction leaves it, for the pump's feed (it builds the
+        // client's deliver_sm without reading the store).
+        let at = from_ms(to_ms(report.at));
+        rec.state = MessageState::Final;
+        rec.final_state = Some(FinalRecord {
+            state: report.state,
+            reason: report.reason.clone(),
+            at,
+            generated_by_smppd: matches!(report.source, FinalSource::GeneratedBySmppd),
+        });
+        rec.receipt = Some(OwedReceipt {
+            state: ReceiptState::Pending,
+            attempts: 0,
+            created_at: at,
+            last_attempt_at: None,
+        });
+        effects.owed.push(rec);
     }
     effects.queue.push(QueueEffect::Closed(id));
     Ok(OpResult::Finalize(FinalizeOutcome::Finalized {

@@ -1,39 +1,15 @@
-//! Writes on the receipt owed to the client: queuing it when a message ends, and the
-//! client's acknowledgement. Both feed the in-memory backlog counters (and the pump's
-//! feed) through [`Effects`], applied only once the batch committed.
+//! Writes on the receipt owed to the client (queued by the finalizing update itself, in
+//! the message row): the client's acknowledgement, and the backlog count. Settled
+//! receipts move the in-memory backlog counters through [`Effects`], applied only once
+//! the batch committed.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::message::MessageId;
-use crate::store::record::{OwedReceipt, ReceiptState};
 use crate::store::StoreError;
 
 use super::ops::{db_id, Effects};
-use super::read::load_message;
 use super::schema::RECEIPT_ACKED;
-
-/// The receipt for `id` became owed: its message (read after the finalizing update of
-/// this transaction, which also queued the receipt in the row) goes to the feed so the
-/// pump can build the client's `deliver_sm` without reading it back.
-pub(super) fn owed(
-    conn: &Connection,
-    id: MessageId,
-    effects: &mut Effects,
-) -> Result<(), StoreError> {
-    if let Some(mut rec) = load_message(conn, id)? {
-        rec.receipt = Some(OwedReceipt {
-            state: ReceiptState::Pending,
-            attempts: 0,
-            created_at: rec
-                .final_state
-                .as_ref()
-                .map_or(rec.message.accepted_at, |f| f.at),
-            last_attempt_at: None,
-        });
-        effects.owed.push(rec);
-    }
-    Ok(())
-}
 
 /// Marks the receipt acknowledged. `None`: no receipt is owed for `id`; `Some(false)`:
 /// it was acknowledged before; `Some(true)`: acknowledged now. Sending is not a durable

@@ -24,14 +24,24 @@ pub(super) fn message_type(s: &str) -> Result<MessageType, StoreError> {
 
 /// The `message` columns [`message_from_row`] reads, by position (named lookups cost a
 /// scan of every column name per value; this runs for every loaded message).
-const MESSAGE_SELECT: &str = "SELECT id, account, bind, message_type, segments, concat_ref,
+macro_rules! message_columns {
+    () => {
+        "id, account, bind, message_type, segments, concat_ref,
     concat_total, concat_seq, service_type, source_ton, source_npi, source_addr, dest_ton, dest_npi, dest_addr,
     esm_class, protocol_id, priority_flag, schedule_delivery_time, validity_period,
     registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id,
     short_message, tlvs, validity_deadline, accepted_at, state, routed_channel,
     routed_at, route_carrier, route_province, final_state, final_reason, final_at,
-    final_generated
-    FROM message WHERE id = ?1";
+    final_generated"
+    };
+}
+const MESSAGE_SELECT: &str = concat!("SELECT ", message_columns!(), " FROM message WHERE id = ?1");
+/// [`MESSAGE_SELECT`] and the statistics day (column 37), for the finalizing write.
+const MESSAGE_SELECT_DAY: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    ", day FROM message WHERE id = ?1"
+);
 
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
     let concat = match (r.get(5)?, r.get(6)?, r.get(7)?) {
@@ -118,20 +128,24 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
     Ok((record, message_type))
 }
 
-/// One message's own row (no evidence, no receipt), or `None`.
-pub(crate) fn load_message(
+/// One message's own row with its message type as stored and its statistics day (what
+/// the finalizing write needs, in one read), or `None`.
+pub(crate) fn message_with_day(
     conn: &Connection,
     id: MessageId,
-) -> Result<Option<MessageRecord>, StoreError> {
+) -> Result<Option<(MessageRecord, String, String)>, StoreError> {
     let row = conn
-        .prepare_cached(MESSAGE_SELECT)?
-        .query_row([db_id(id)], message_from_row)
+        .prepare_cached(MESSAGE_SELECT_DAY)?
+        .query_row([db_id(id)], |r| {
+            let (rec, mtype) = message_from_row(r)?;
+            Ok((rec, mtype, r.get::<_, String>(37)?))
+        })
         .optional()?;
-    let Some((mut rec, mtype)) = row else {
+    let Some((mut rec, mtype, day)) = row else {
         return Ok(None);
     };
     rec.message.message_type = message_type(&mtype)?;
-    Ok(Some(rec))
+    Ok(Some((rec, mtype, day)))
 }
 
 /// One message with everything attached, or `None`.
