@@ -258,14 +258,8 @@ async fn a_carrier_that_hangs_with_tcp_open_is_detected_and_bypassed() {
 
     // The channel's response_timeout (1 s) declares the session dead; the group's next
     // candidates take the messages.
-    // Receipts are at-least-once: collect distinct ids (bounded wait).
     let want: BTreeSet<String> = second.values().cloned().collect();
-    let mut got: BTreeSet<String> = BTreeSet::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !want.is_subset(&got) && tokio::time::Instant::now() < deadline {
-        let more = rx.receipts(1, Duration::from_millis(200)).await;
-        got.extend(more.into_iter().filter_map(|r| r.tlv_id));
-    }
+    let mut got = receipts_for(&mut rx, &want, Duration::from_secs(20)).await;
     got.retain(|id| !first.values().any(|f| f == id));
     assert_eq!(
         got, want,
@@ -311,12 +305,7 @@ async fn messages_a_saturated_channel_could_not_take_in_time_are_offered_again_a
     assert_eq!(accepted.len(), 12);
 
     let want: BTreeSet<String> = accepted.values().cloned().collect();
-    let mut got: BTreeSet<String> = BTreeSet::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !want.is_subset(&got) && tokio::time::Instant::now() < deadline {
-        let more = rx.receipts(1, Duration::from_millis(200)).await;
-        got.extend(more.into_iter().filter_map(|r| r.tlv_id));
-    }
+    let got = receipts_for(&mut rx, &want, Duration::from_secs(20)).await;
     assert_eq!(
         got, want,
         "every message reached a carrier without waiting for the rescan"
