@@ -21,6 +21,7 @@
 //! mistaken for a duplicate).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -65,6 +66,9 @@ struct Inner {
     recipients: Recipients,
     concat: ConcatAssembler,
     counters: RejectionCounters,
+    /// Some account enforces the cross-account recipient daily cap, so every account's
+    /// messages must be counted per number (kept in step with `accounts`).
+    daily_cap_enforced: AtomicBool,
 }
 
 /// The policy engine. Cheap to clone and share (`Send + Sync`); lists, accounts
@@ -108,6 +112,7 @@ impl Policy {
                 accounts: RwLock::new(Arc::new(HashMap::new())),
                 quotas: Quotas::default(),
                 counters: RejectionCounters::default(),
+                daily_cap_enforced: AtomicBool::new(false),
             }),
         };
         for (id, p) in accounts {
@@ -128,6 +133,7 @@ impl Policy {
         let mut accounts = self.inner.accounts.write();
         let mut next = HashMap::clone(&accounts);
         next.insert(id.to_string(), rules);
+        self.note_daily_cap(&next);
         *accounts = Arc::new(next);
         self.inner.quotas.set_limits(id, limits, now);
         Ok(())
@@ -138,8 +144,18 @@ impl Policy {
         let mut accounts = self.inner.accounts.write();
         let mut next = HashMap::clone(&accounts);
         next.remove(id);
+        self.note_daily_cap(&next);
         *accounts = Arc::new(next);
         self.inner.quotas.remove(id);
+    }
+
+    /// Recomputes whether any account enforces the cross-account daily cap (called with the
+    /// accounts lock held, so updates are ordered).
+    fn note_daily_cap(&self, accounts: &HashMap<String, Arc<AccountRules>>) {
+        let any = accounts
+            .values()
+            .any(|a| a.policy.checks.recipient_daily_cap);
+        self.inner.daily_cap_enforced.store(any, Ordering::Relaxed);
     }
 
     /// Changes only an account's quota limits at run time (admin API), keeping usage.
@@ -371,28 +387,44 @@ impl Policy {
             retention_ms: u64::try_from(settings.frequency.longest_window().as_millis())
                 .unwrap_or(u64::MAX),
         };
-        let ticket = self
-            .inner
-            .recipients
-            .tracker
-            .check_and_record(
-                &Entry {
-                    account: sub.account,
-                    number: sub.destination,
-                    message_type: mtype,
-                    content: content_hash(sub.account, sub.text),
-                    now_ms: unix_millis(sub.now),
-                    day: BeijingTime::at(sub.now).day,
-                },
-                limits,
+        // Nothing would ever read this message's record: its own account checks none of the
+        // per-recipient limits, and no account counts the cross-account daily cap. Skipping
+        // it keeps the tracker (bounded only by `max_tracked_recipients`, ~100 B a number)
+        // from growing with every new recipient when the checks are off.
+        let unread = limits.rates.is_empty()
+            && limits.daily_cap.is_none()
+            && limits.duplicate_window_ms == 0
+            && (settings.recipient_daily_cap.is_none()
+                || !self.inner.daily_cap_enforced.load(Ordering::Relaxed));
+        let ticket = if unread {
+            None
+        } else {
+            Some(
+                self.inner
+                    .recipients
+                    .tracker
+                    .check_and_record(
+                        &Entry {
+                            account: sub.account,
+                            number: sub.destination,
+                            message_type: mtype,
+                            content: content_hash(sub.account, sub.text),
+                            now_ms: unix_millis(sub.now),
+                            day: BeijingTime::at(sub.now).day,
+                        },
+                        limits,
+                    )
+                    .map_err(|(reason, rule)| reject(reason, rule, None))?,
             )
-            .map_err(|(reason, rule)| reject(reason, rule, None))?;
+        };
         if let Err(reason) =
             self.inner
                 .quotas
                 .try_acquire(sub.account, sub.bind_id, accepted.segments, sub.now)
         {
-            self.inner.recipients.tracker.rollback(&ticket);
+            if let Some(ticket) = &ticket {
+                self.inner.recipients.tracker.rollback(ticket);
+            }
             let rule = match reason {
                 RejectReason::DailyQuotaExhausted => "quota:daily",
                 RejectReason::MonthlyQuotaExhausted => "quota:monthly",
@@ -401,5 +433,68 @@ impl Policy {
             return Err(reject(reason, rule, None));
         }
         Ok(accepted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::policy::settings::Checks;
+
+    fn checks_off() -> AccountPolicy {
+        AccountPolicy {
+            tps: 0,
+            checks: Checks {
+                signature: false,
+                content: false,
+                unsubscribe: false,
+                sending_hours: false,
+                opt_out: false,
+                frequency: false,
+                duplicate: false,
+                recipient_daily_cap: false,
+            },
+            ..AccountPolicy::default()
+        }
+    }
+
+    fn send(p: &Policy, account: &str, to: &str) -> Result<Accepted, Rejection> {
+        p.check(&Submission {
+            account,
+            bind_id: 1,
+            source: "106900001",
+            destination: to,
+            text: "验证码 1234",
+            message_type_hint: None,
+            segments: 1,
+            // Beijing noon, inside any sending hours.
+            now: UNIX_EPOCH + Duration::from_secs(1_767_240_000),
+        })
+    }
+
+    #[test]
+    fn recipients_are_not_tracked_when_no_check_reads_them() {
+        let p = Policy::new(
+            PolicySettings::default(),
+            [("lean".to_string(), checks_off())],
+            SystemTime::now(),
+        )
+        .unwrap();
+        for n in 0..100u64 {
+            send(&p, "lean", &format!("{}", 13_800_000_000 + n)).unwrap();
+        }
+        assert_eq!(p.inner.recipients.tracker.len(), 0);
+        // Once another account counts the cross-account daily cap, every account's
+        // messages count again (they use up the number's day).
+        let mut capped = checks_off();
+        capped.checks.recipient_daily_cap = true;
+        p.set_account("capped", capped, SystemTime::now()).unwrap();
+        send(&p, "lean", "13800000000").unwrap();
+        assert_eq!(p.inner.recipients.tracker.len(), 1);
+        p.remove_account("capped");
+        send(&p, "lean", "13800000001").unwrap();
+        assert_eq!(p.inner.recipients.tracker.len(), 1);
     }
 }
