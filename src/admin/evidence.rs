@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::QueryParams;
-use super::views::{parse_range, ts, ReceiptView, SubmitView};
+use super::views::{page_limit, parse_range, ts, ReceiptView, SubmitView};
 use super::{AdminState, ApiError};
 use crate::store::HistoryQuery;
 
@@ -42,12 +42,7 @@ pub(crate) async fn export(
         q.to.as_deref(),
         Duration::from_secs(24 * 3600),
     )?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(format!(
-            "limit must be 1..={MAX_LIMIT}"
-        )));
-    }
+    let limit = page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let h = state
         .store
         .history(HistoryQuery {

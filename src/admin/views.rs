@@ -27,6 +27,20 @@ pub(crate) fn parse_time(name: &str, s: &str) -> Result<SystemTime, ApiError> {
     })
 }
 
+/// A list endpoint's `limit`: `default` when absent, 400 outside `1..=max`.
+pub(crate) fn page_limit(
+    limit: Option<usize>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let n = limit.unwrap_or(default);
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ApiError::bad_request(format!("limit must be 1..={max}")))
+    }
+}
+
 /// Parses an optional `from`/`to` pair; `to` defaults to now, `from` to `default_span` before `to`.
 pub(crate) fn parse_range(
     from: Option<&str>,
