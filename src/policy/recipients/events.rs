@@ -14,6 +14,7 @@
 //! count, for a while longer than their window.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::message::MessageType;
 
@@ -201,13 +202,35 @@ impl Number<'_> {
     }
 }
 
+/// Hashes an account's 64-bit FNV-1a key with one multiply: the keys are already
+/// spread, and come from configured accounts, not from senders (numbers keep the
+/// keyed SipHash against collision flooding).
+#[derive(Debug, Default)]
+struct AccountHasher(u64);
+
+impl Hasher for AccountHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// One shard's numbers, their later events, its epoch and account ids.
 #[derive(Debug, Default)]
 pub(super) struct Shard {
     epoch_ms: Option<u64>,
     numbers: HashMap<u64, Slot>,
     more: HashMap<u64, Vec<Event>>,
-    accounts: HashMap<u64, u32>,
+    accounts: HashMap<u64, u32, BuildHasherDefault<AccountHasher>>,
 }
 
 /// `t` moved `delta` ms towards the epoch, clamped at the epoch.
