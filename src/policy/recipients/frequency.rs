@@ -4,17 +4,28 @@
 //! Windows slide (cn-sms-rules.md §5: "sliding unless natural day is stated"); the
 //! cross-account cap counts messages per Beijing calendar day.
 //!
-//! Layout: per number one small record with a flat, time-ordered list of recent
-//! events (32 bytes each), keyed by the number as an integer, so a check touches
-//! two cache lines at most — with hundreds of thousands of numbers tracked, cache
-//! misses, not arithmetic, are the cost.
+//! Layout (`events.rs`): keyed by the number as an integer, one 32-byte hash bucket
+//! per number holds its record and its oldest event; later events sit in a per-shard
+//! side table, 16 bytes each (u32 ms times from a shard epoch, per-shard account ids).
+//! A check touches the bucket and, for a number with more than one event, one side
+//! entry — with hundreds of thousands of numbers tracked, cache misses, not
+//! arithmetic, are the cost.
 //!
 //! Memory bound: at most `max_numbers` numbers (split over 32 shards), each with at
-//! most [`MAX_EVENTS`] events kept for the longest window: ≈ 100 B per number
-//! typically, 2.1 KB worst case (1 M numbers: ~100 MB typical, ~2.1 GB worst). When
+//! most [`MAX_EVENTS`] events kept for the longest window. A number with one event
+//! costs its bucket (33 B with the control byte) at the table's load: 38–75 B; at the
+//! default bound of 1 M the shard tables hold 65,536 buckets each, ~69 MB in all
+//! (measured by `benches/tracker.rs`: 43 B per number at 100,000 numbers, 75 B at the
+//! bound). Each further event adds 16 B, and the first of them a side entry (~40–75 B):
+//! ~100 B for two events, ~1.2 KB worst case (64 events; 1 M numbers: ~1.2 GB). When
 //! a shard is full, numbers idle for a day go first, then the least recently active
 //! eighth; a number past `MAX_EVENTS` forgets its oldest event. Both are documented
 //! fail-opens, preferred to refusing traffic because the table is full.
+//!
+//! Packing limits (none reachable with cn-sms-rules.md §5 limits): windows up to
+//! ~24.8 days are exact to the ms, older history is clamped when the shard epoch
+//! moves and may read younger than it is; the Beijing day and its count are 16-bit,
+//! so a daily cap above 65,535 acts as 65,535.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
