@@ -133,3 +133,23 @@ async fn rate_paces_the_submits() {
     // 60 submits at 200/s cannot finish before ~0.3 s (lower bound only: no timing target).
     assert!(s.submit_seconds >= 0.25, "took {}s", s.submit_seconds);
 }
+
+#[tokio::test]
+async fn hold_keeps_idle_sessions_bound_then_unbinds_them() {
+    let (addr, seen) = start("secret", Rules::default()).await;
+    let cfg = BenchConfig {
+        messages: 0,
+        hold: Duration::from_millis(600),
+        ..config(addr)
+    };
+    let started = std::time::Instant::now();
+    let run = tokio::spawn(loadgen::run(cfg, false));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Mid-hold: nothing submitted, nobody unbound yet.
+    assert_eq!(seen.unbinds.load(SeqCst), 0);
+    assert_eq!(seen.submits.load(SeqCst), 0);
+    let s = run.await.unwrap().unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(600));
+    assert_eq!((s.sessions_bound, s.messages, s.submitted), (3, 0, 0));
+    assert_eq!(seen.unbinds.load(SeqCst), 3);
+}

@@ -97,6 +97,12 @@ pub struct BenchConfig {
     /// Seed of the recipient and text choice (the same seed gives the same messages).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// After the submits and receipts, keep every session bound (answering the server's
+    /// enquire_link) this long before unbinding: with `--messages 0`, a set of idle binds
+    /// whose memory cost on the server can be measured (benches/idle-binds.sh).
+    #[arg(long, default_value = "0s", value_parser = humantime_serde::re::humantime::parse_duration)]
+    #[serde(with = "humantime_serde")]
+    pub hold: Duration,
 }
 
 impl Default for BenchConfig {
@@ -118,6 +124,7 @@ impl Default for BenchConfig {
             receipt_wait: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             seed: 1,
+            hold: Duration::ZERO,
         }
     }
 }

@@ -124,6 +124,16 @@ pub async fn run(cfg: BenchConfig, progress: bool) -> Result<Summary, LoadgenErr
             }
         }
     }
+    // Idle phase (`--hold`): the sessions stay bound and keep answering the server.
+    if !cfg.hold.is_zero() {
+        let until = tokio::time::Instant::now() + cfg.hold;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => break,
+                _ = ticker.tick() => ticker.print(shared),
+            }
+        }
+    }
     stop.cancel();
     let mut results = Vec::new();
     for t in tasks {

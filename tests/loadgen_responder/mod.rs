@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 /// What the responder does with submit number `n`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Rules {
     /// Reject every `n % k == 0` with this status.
     pub reject: Option<(u64, CommandStatus)>,

@@ -25,6 +25,11 @@ const MAX_KEY_LEN: usize = 16;
 
 /// If `s` starts with a known key and its colon, the key and the length through the colon.
 fn key_at(s: &str) -> Option<(Key, usize)> {
+    // Every key starts with a letter: a value such as `_` before ` stat:` is a value, not
+    // part of the key (`_ stat:` would otherwise read as `stat:` and empty the id).
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
     let colon = s
         .char_indices()
         .take(MAX_KEY_LEN + 1)
@@ -122,6 +127,16 @@ pub fn parse(input: &str) -> Result<DeliveryReceipt, DlrError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_of_underscores_before_a_key_stays_the_value() {
+        // Found by tests/text_props.rs: `id:_ stat:…` lost its id.
+        let r = parse("id:_ stat:DELIVRD").unwrap();
+        assert_eq!(r.id, "_");
+        assert_eq!(r.stat, ReceiptStat::Delivrd);
+        let r = parse("id:__ err: stat:UNDELIV").unwrap();
+        assert_eq!((r.id.as_str(), r.err.as_deref()), ("__", Some("")));
+    }
 
     #[test]
     fn parses_the_appendix_b_layout() {
