@@ -8,13 +8,16 @@
 //! 64 messages in flight, `fsync = "never"` so the writer's CPU is what is measured:
 //! `cargo bench --bench store -- store_lifecycle`.
 //!
+//! `STORE_LIFECYCLE_FIXED=100000 cargo bench --bench store`: the same lifecycle for exactly
+//! that many messages, outside criterion (see [`fixed`]).
+//!
 //! The engine comparison that chose SQLite is a separate program: `benches/store-engines`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use smppd::message::{MessageId, MessageType};
 use smppd::store::{
     Address, CarrierReceipt, CarrierSubmit, FinalReport, FinalSource, FinalState, FsyncPolicy,
@@ -23,9 +26,18 @@ use smppd::store::{
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
+/// A recipient spread over the number space as real traffic is (consecutive messages to
+/// unrelated mobiles), so the recipient index is written in random key order, not appended.
+fn recipient(n: u64) -> String {
+    // A multiplicative hash: a fixed permutation of 10^8 subscriber numbers.
+    let subscriber = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 100_000_000;
+    format!("86138{subscriber:08}")
+}
+
 /// A typical accepted submit: ~300 bytes with its payload and metadata.
 fn message() -> NewMessage {
-    let id = MessageId::from_u64((1_795_824_000 << 28) + NEXT.fetch_add(1, Ordering::Relaxed));
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = MessageId::from_u64((1_795_824_000 << 28) + n);
     let now = SystemTime::now();
     NewMessage {
         id,
@@ -43,7 +55,7 @@ fn message() -> NewMessage {
             destination: Address {
                 ton: 1,
                 npi: 1,
-                addr: "8613800138000".into(),
+                addr: recipient(n),
             },
             registered_delivery: 1,
             data_coding: 8,
@@ -127,14 +139,15 @@ fn accept(c: &mut Criterion) {
 /// Lifecycles run so far (for the writer's CPU per message).
 static LIVES: AtomicU64 = AtomicU64::new(0);
 
-/// CPU time (user + system, clock ticks of 10 ms) of the store's writer thread, from
-/// `/proc` (Linux; `None` elsewhere). Wall time mixes in the tasks that wait for commits;
-/// the writer's own CPU is the cost being cut.
-fn writer_cpu_ticks() -> Option<u64> {
+/// CPU time (user + system, clock ticks of 10 ms) of the store's threads whose name
+/// starts with `name` (`smppd-store-wri`: the writer; `smppd-store-ckp`: the WAL
+/// checkpoints), from `/proc` (Linux; `None` elsewhere). Wall time mixes in the tasks that
+/// wait for commits; the writer's own CPU is the cost being cut (it is the serial part).
+fn thread_cpu_ticks(name: &str) -> Option<u64> {
     let mut total = None;
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if !comm.starts_with("smppd-store-wri") {
+        if !comm.starts_with(name) {
             continue;
         }
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
@@ -156,6 +169,10 @@ fn writer_cpu_ticks() -> Option<u64> {
     }
     total
 }
+
+/// Thread name prefixes (`/proc` keeps 15 bytes of a thread's name).
+const WRITER: &str = "smppd-store-wri";
+const CHECKPOINTS: &str = "smppd-store-ckp";
 
 /// Acknowledgements per `receipts_acknowledged` write (the pump batches up to 1,024).
 const ACK_BATCH: usize = 256;
@@ -255,7 +272,8 @@ fn lifecycle(c: &mut Criterion) {
         ..StoreConfig::default()
     };
     let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
-    let (cpu0, lives0) = (writer_cpu_ticks(), LIVES.load(Ordering::Relaxed));
+    let (cpu0, lives0) = (thread_cpu_ticks(WRITER), LIVES.load(Ordering::Relaxed));
+    let ckpt0 = thread_cpu_ticks(CHECKPOINTS).unwrap_or(0);
     let mut g = c.benchmark_group("store_lifecycle");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -267,11 +285,15 @@ fn lifecycle(c: &mut Criterion) {
     g.finish();
     let lives = LIVES.load(Ordering::Relaxed) - lives0;
     // Not yet found at the start: the thread had not named itself yet (it had done no work).
-    if let (a, Some(b)) = (cpu0.unwrap_or(0), writer_cpu_ticks()) {
-        // Clock ticks are 10 ms (USER_HZ 100 on Linux).
+    // Clock ticks are 10 ms (USER_HZ 100 on Linux).
+    let per_message = |ticks: u64| ticks as f64 * 10_000.0 / lives.max(1) as f64;
+    if let (a, Some(b)) = (cpu0.unwrap_or(0), thread_cpu_ticks(WRITER)) {
+        let ckpt = thread_cpu_ticks(CHECKPOINTS).unwrap_or(0) - ckpt0;
         eprintln!(
-            "lifecycle: writer thread CPU {:.1} µs per message ({lives} messages)",
-            (b - a) as f64 * 10_000.0 / lives.max(1) as f64
+            "lifecycle: writer thread CPU {:.1} µs per message, checkpoint thread {:.1} µs \
+             ({lives} messages)",
+            per_message(b - a),
+            per_message(ckpt)
         );
     }
     let stats = store.commit_stats();
@@ -283,5 +305,45 @@ fn lifecycle(c: &mut Criterion) {
     );
 }
 
+/// `STORE_LIFECYCLE_FIXED=N cargo bench --bench store`: exactly N lifecycles on a fresh
+/// store, then the CPU per message of the writer and the checkpoint thread. Criterion
+/// picks its iteration counts by speed, so the store's size (and with it the cost per
+/// message) differs between runs it compares; a fixed count compares like with like.
+fn fixed(n: u64) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = StoreConfig {
+        path: dir.path().join("bench.db"),
+        fsync: FsyncPolicy::Never,
+        max_queued_messages: u64::MAX,
+        max_queued_bytes: u64::MAX,
+        ..StoreConfig::default()
+    };
+    let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
+    let wall = run_lifecycle(&rt, &store, n);
+    let per_message = |ticks: Option<u64>| ticks.unwrap_or(0) as f64 * 10_000.0 / n as f64;
+    eprintln!(
+        "lifecycle {n}: {:.1} µs wall, writer thread CPU {:.1} µs, checkpoint thread {:.1} µs \
+         per message",
+        wall.as_secs_f64() * 1e6 / n as f64,
+        per_message(thread_cpu_ticks(WRITER)),
+        per_message(thread_cpu_ticks(CHECKPOINTS))
+    );
+}
+
 criterion_group!(benches, accept, lifecycle);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("STORE_LIFECYCLE_FIXED").map(|v| v.parse::<u64>()) {
+        Ok(Ok(n)) => fixed(n),
+        Ok(Err(e)) => eprintln!("STORE_LIFECYCLE_FIXED: {e}"),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! The embedded [`MessageStore`]: SQLite (WAL) with a group-commit writer thread.
 
+mod checkpoint;
 mod migrate;
 mod ops;
 mod ops_compact;
@@ -45,6 +46,7 @@ pub struct SqliteStore {
     owed: Arc<OwedTracker>,
     metrics: Arc<CommitMetrics>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    checkpointer: Mutex<Option<JoinHandle<()>>>,
     retention: Duration,
 }
 
@@ -61,6 +63,8 @@ impl SqliteStore {
     /// messages and starts the writer thread. Call from a thread that may block briefly.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
         let writer_conn = schema::open_writer(&config.path, config.fsync)?;
+        checkpoint::WalProgress::watch(&writer_conn)?;
+        let checkpoint_conn = checkpoint::open(&config.path, config.fsync)?;
         let reader = schema::open_reader(&config.path)?;
         let queue = Arc::new(QueueTracker::new(
             config.max_queued_messages,
@@ -72,6 +76,20 @@ impl SqliteStore {
         let owed = Arc::new(OwedTracker::new(ops_receipt::count_backlog(&reader)?));
         let metrics = Arc::new(CommitMetrics::default());
         let (tx, rx) = mpsc::channel(config.commit_queue.max(1));
+        let wal = Arc::new(checkpoint::WalProgress::new(
+            checkpoint::WalLimits::default(),
+        ));
+        let io_error = |source| StoreError::Io {
+            path: config.path.clone(),
+            source,
+        };
+        let checkpointer = {
+            let (wal, path) = (Arc::clone(&wal), config.path.clone());
+            std::thread::Builder::new()
+                .name("smppd-store-ckpt".into())
+                .spawn(move || checkpoint::run(checkpoint_conn, wal, path))
+                .map_err(io_error)?
+        };
         let settings = WriterSettings {
             fsync: config.fsync,
             max_batch: config.max_batch,
@@ -79,13 +97,15 @@ impl SqliteStore {
             queue: Arc::clone(&queue),
             owed: Arc::clone(&owed),
             metrics: Arc::clone(&metrics),
+            wal: Arc::clone(&wal),
         };
         let writer = std::thread::Builder::new()
             .name("smppd-store-writer".into())
             .spawn(move || writer::run(writer_conn, rx, settings))
-            .map_err(|source| StoreError::Io {
-                path: config.path.clone(),
-                source,
+            .map_err(|e| {
+                // Without a writer the checkpoint thread would wait forever.
+                wal.stop();
+                io_error(e)
             })?;
         Ok(SqliteStore {
             tx: Mutex::new(Some(tx)),
@@ -94,18 +114,24 @@ impl SqliteStore {
             owed,
             metrics,
             writer: Mutex::new(Some(writer)),
+            checkpointer: Mutex::new(Some(checkpointer)),
             retention: config.retention,
         })
     }
 
-    /// Stops accepting writes, lets the writer commit what is queued and waits for it.
+    /// Stops accepting writes, lets the writer commit what is queued and waits for it
+    /// and for the checkpoint thread (which stops when the writer does).
     /// Writes after this fail with [`StoreError::WriterGone`].
     pub async fn close(&self) {
         drop(self.tx.lock().take());
-        let handle = self.writer.lock().take();
-        if let Some(h) = handle {
-            let _ = tokio::task::spawn_blocking(move || h.join()).await;
-        }
+        let writer = self.writer.lock().take();
+        let checkpointer = self.checkpointer.lock().take();
+        let _ = tokio::task::spawn_blocking(move || {
+            for h in [writer, checkpointer].into_iter().flatten() {
+                let _ = h.join();
+            }
+        })
+        .await;
     }
 
     async fn write(&self, op: WriteOp) -> Result<OpResult, StoreError> {

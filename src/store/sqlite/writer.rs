@@ -14,6 +14,7 @@ use crate::store::owed::OwedTracker;
 use crate::store::queue::QueueTracker;
 use crate::store::{FsyncPolicy, StoreError};
 
+use super::checkpoint::WalProgress;
 use super::ops::{apply, Effects, OpResult, QueueEffect, WriteOp};
 
 /// One request and where to send its answer.
@@ -30,10 +31,18 @@ pub(crate) struct WriterSettings {
     pub(crate) queue: Arc<QueueTracker>,
     pub(crate) owed: Arc<OwedTracker>,
     pub(crate) metrics: Arc<super::CommitMetrics>,
+    /// The WAL's length, for the checkpoint thread (which is told to stop when this ends).
+    pub(crate) wal: Arc<WalProgress>,
 }
 
 /// Runs until every sender is dropped; the current batch is committed before returning.
-pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Request>, s: WriterSettings) {
+pub(crate) fn run(conn: Connection, rx: mpsc::Receiver<Request>, s: WriterSettings) {
+    let wal = Arc::clone(&s.wal);
+    serve(conn, rx, s);
+    wal.stop();
+}
+
+fn serve(mut conn: Connection, mut rx: mpsc::Receiver<Request>, s: WriterSettings) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -66,6 +75,7 @@ pub(crate) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Request>, s: Writ
                     Err(_) => break,
                 }
             }
+            s.wal.before_batch();
             commit(&mut conn, &mut batch, &s);
         }
     });
@@ -110,6 +120,7 @@ fn apply_batch(
     }
     effects.flush(&tx)?;
     tx.commit()?;
+    s.wal.committed();
     Ok(Some((effects, results)))
 }
 
