@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::sync::{mpsc, Semaphore};
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::message::{MessageId, MessageType};
@@ -51,27 +52,35 @@ impl Job {
     }
 }
 
-/// Runs jobs with bounded concurrency until shutdown.
+/// Runs jobs with bounded concurrency until shutdown, all inside this one task: a job is
+/// mostly waiting (for the carrier's response, the store's commit), and a spawned task per
+/// message cost more in scheduling and cross-thread wake-ups than its own work.
 pub(crate) async fn run(
     shared: Arc<Shared>,
     mut jobs: mpsc::Receiver<Job>,
     shutdown: CancellationToken,
 ) {
-    let permits = Arc::new(Semaphore::new(shared.settings.dispatch_concurrency.max(1)));
+    let limit = shared.settings.dispatch_concurrency.max(1);
+    let mut running = FuturesUnordered::new();
     loop {
-        let job = tokio::select! {
+        tokio::select! {
+            biased;
             _ = shutdown.cancelled() => break,
-            job = jobs.recv() => match job { Some(j) => j, None => break },
-        };
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        let s = shared.clone();
-        tokio::spawn(async move {
-            s.dispatch_one(job).await;
-            drop(permit);
-        });
+            Some(()) = running.next(), if !running.is_empty() => {}
+            job = jobs.recv(), if running.len() < limit => match job {
+                Some(job) => running.push(dispatch(shared.clone(), job)),
+                None => break,
+            },
+        }
     }
+    // Messages already on their way finish (each step is bounded by the channel's
+    // timeouts): abandoning a submit the carrier may have taken would resend it after a
+    // restart. Queued jobs stay in the store for the next start.
+    while running.next().await.is_some() {}
+}
+
+async fn dispatch(shared: Arc<Shared>, job: Job) {
+    shared.dispatch_one(job).await;
 }
 
 impl Shared {

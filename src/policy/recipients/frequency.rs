@@ -4,22 +4,34 @@
 //! Windows slide (cn-sms-rules.md §5: "sliding unless natural day is stated"); the
 //! cross-account cap counts messages per Beijing calendar day.
 //!
-//! Layout: per number one small record with a flat, time-ordered list of recent
-//! events (32 bytes each), keyed by the number as an integer, so a check touches
-//! two cache lines at most — with hundreds of thousands of numbers tracked, cache
-//! misses, not arithmetic, are the cost.
+//! Layout (`events.rs`): keyed by the number as an integer, one 32-byte hash bucket
+//! per number holds its record and its oldest event; later events sit in a per-shard
+//! side table, 16 bytes each (u32 ms times from a shard epoch, per-shard account ids).
+//! A check touches the bucket and, for a number with more than one event, one side
+//! entry — with hundreds of thousands of numbers tracked, cache misses, not
+//! arithmetic, are the cost.
 //!
 //! Memory bound: at most `max_numbers` numbers (split over 32 shards), each with at
-//! most [`MAX_EVENTS`] events kept for the longest window: ≈ 100 B per number
-//! typically, 2.1 KB worst case (1 M numbers: ~100 MB typical, ~2.1 GB worst). When
+//! most [`MAX_EVENTS`] events kept for the longest window. A number with one event
+//! costs its bucket (33 B with the control byte) at the table's load: 38–75 B; at the
+//! default bound of 1 M the shard tables hold 65,536 buckets each, ~69 MB in all
+//! (measured by `benches/tracker.rs`: 43 B per number at 100,000 numbers, 75 B at the
+//! bound). Each further event adds 16 B, and the first of them a side entry (~40–75 B):
+//! ~100 B for two events, ~1.2 KB worst case (64 events; 1 M numbers: ~1.2 GB). When
 //! a shard is full, numbers idle for a day go first, then the least recently active
 //! eighth; a number past `MAX_EVENTS` forgets its oldest event. Both are documented
 //! fail-opens, preferred to refusing traffic because the table is full.
+//!
+//! Packing limits (none reachable with cn-sms-rules.md §5 limits): windows up to
+//! ~24.8 days are exact to the ms, older history is clamped when the shard epoch
+//! moves and may read younger than it is; the Beijing day and its count are 16-bit,
+//! so a daily cap above 65,535 acts as 65,535.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use parking_lot::Mutex;
+
+use super::events::{Event, Number, Shard};
 
 use crate::message::MessageType;
 use crate::policy::settings::RateLimit;
@@ -28,7 +40,6 @@ use crate::policy::status::RejectReason;
 const SHARDS: usize = 32;
 /// Events kept per number (see the module docs).
 pub const MAX_EVENTS: usize = 64;
-const DAY_MS: u64 = 86_400_000;
 
 /// What to enforce for one message.
 #[derive(Debug, Clone, Copy)]
@@ -61,22 +72,6 @@ pub struct Entry<'a> {
     pub day: i64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Event {
-    at_ms: u64,
-    account: u64,
-    content: u64,
-    message_type: MessageType,
-}
-
-#[derive(Debug, Default)]
-struct RecipientState {
-    last_ms: u64,
-    day: i64,
-    day_count: u32,
-    events: Vec<Event>,
-}
-
 /// Proof of a recorded message, to undo it if a later check refuses the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
@@ -90,7 +85,7 @@ pub struct Ticket {
 /// The per-recipient counters (see the module docs for the memory bound).
 #[derive(Debug)]
 pub struct FrequencyTracker {
-    shards: Vec<Mutex<HashMap<u64, RecipientState>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
 }
 
@@ -124,12 +119,12 @@ impl FrequencyTracker {
     /// A tracker holding at most about `max_numbers` numbers.
     pub fn new(max_numbers: usize) -> FrequencyTracker {
         FrequencyTracker {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             per_shard: (max_numbers / SHARDS).max(1),
         }
     }
 
-    fn shard(&self, key: u64) -> &Mutex<HashMap<u64, RecipientState>> {
+    fn shard(&self, key: u64) -> &Mutex<Shard> {
         // Fibonacci hashing spreads consecutive numbers over the shards.
         let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 59) as usize;
         &self.shards[i % SHARDS]
@@ -154,71 +149,30 @@ impl FrequencyTracker {
     ) -> Result<Ticket, (RejectReason, String)> {
         let key = number_key(e.number);
         let account = fnv1a(e.account);
-        let now = e.now_ms;
         let mut shard = self.shard(key).lock();
-        if !shard.contains_key(&key) && shard.len() >= self.per_shard {
-            evict(&mut shard, now, self.per_shard);
-        }
-        let st = shard.entry(key).or_default();
-        st.last_ms = st.last_ms.max(now);
-        let age = |ev: &Event| now.saturating_sub(ev.at_ms);
-        let retention = limits.retention_ms.max(limits.duplicate_window_ms);
-        if st.events.first().is_some_and(|ev| age(ev) >= retention) {
-            st.events.retain(|ev| age(ev) < retention);
-        }
-        let dup = limits.duplicate_window_ms;
-        if dup > 0
-            && st
-                .events
-                .iter()
-                .any(|ev| ev.content == e.content && age(ev) < dup)
-        {
-            let window = humantime_serde::re::humantime::format_duration(ms(dup));
-            return Err((
-                RejectReason::DuplicateContent,
-                format!("duplicate:{window}"),
-            ));
-        }
-        for r in limits.rates {
-            let per = u64::try_from(r.per.as_millis()).unwrap_or(u64::MAX);
-            let inside = st
-                .events
-                .iter()
-                .filter(|ev| {
-                    ev.account == account && ev.message_type == e.message_type && age(ev) < per
-                })
-                .count();
-            if inside >= r.count as usize {
-                let per = humantime_serde::re::humantime::format_duration(r.per);
-                let rule = format!("frequency:{}:{}/{per}", e.message_type, r.count);
-                return Err((RejectReason::FrequencyLimit, rule));
+        let now = shard.clock(e.now_ms);
+        let stream = shard.stream(account, e.message_type);
+        let day = clamp_day(e.day);
+        let mut n = shard.number(key, now, self.per_shard);
+        let verdict = check(&mut n, e, &limits, stream, now, day);
+        let change = match verdict {
+            Ok(()) => {
+                if n.len() >= MAX_EVENTS {
+                    n.remove(0);
+                }
+                let slot = n.slot();
+                slot.day_count = slot.day_count.saturating_add(1);
+                n.push(Event::new(e.content, now, stream))
             }
-        }
-        if e.day > st.day {
-            st.day = e.day;
-            st.day_count = 0;
-        }
-        if let Some(cap) = limits.daily_cap {
-            if st.day_count >= cap {
-                let rule = format!("recipient_daily_cap:{cap}");
-                return Err((RejectReason::RecipientDailyCap, rule));
-            }
-        }
-        if st.events.len() >= MAX_EVENTS {
-            st.events.remove(0);
-        }
-        st.events.push(Event {
-            at_ms: now,
-            account,
-            content: e.content,
-            message_type: e.message_type,
-        });
-        st.day_count += 1;
-        Ok(Ticket {
+            // Pruning may have emptied the side entry.
+            Err(_) => n.tidy(),
+        };
+        shard.apply(key, change);
+        verdict.map(|()| Ticket {
             key,
             account,
             content: e.content,
-            at_ms: now,
+            at_ms: e.now_ms,
             day: e.day,
         })
     }
@@ -226,47 +180,93 @@ impl FrequencyTracker {
     /// Undoes a recorded message (a later check refused it).
     pub fn rollback(&self, t: &Ticket) {
         let mut shard = self.shard(t.key).lock();
-        let Some(st) = shard.get_mut(&t.key) else {
+        let at = shard.offset(t.at_ms);
+        let account = shard.account_id(t.account);
+        let Some(mut n) = shard.existing(t.key) else {
             return;
         };
-        if let Some(i) = st.events.iter().rposition(|ev| {
-            ev.at_ms == t.at_ms && ev.account == t.account && ev.content == t.content
-        }) {
-            st.events.remove(i);
+        let newest = n
+            .iter()
+            .enumerate()
+            .filter(|(_, ev)| {
+                ev.at == at && Some(ev.account()) == account && ev.content == t.content
+            })
+            .last();
+        if let Some((i, _)) = newest {
+            n.remove(i);
         }
-        if st.day == t.day {
-            st.day_count = st.day_count.saturating_sub(1);
+        let slot = n.slot();
+        if slot.day == clamp_day(t.day) {
+            slot.day_count = slot.day_count.saturating_sub(1);
+        }
+        let change = n.tidy();
+        shard.apply(t.key, change);
+    }
+}
+
+/// Every limit against the number's events (pruning expired ones first), and the
+/// day counter rolled to `day`.
+fn check(
+    n: &mut Number<'_>,
+    e: &Entry<'_>,
+    limits: &Limits<'_>,
+    stream: u32,
+    now: u32,
+    day: u16,
+) -> Result<(), (RejectReason, String)> {
+    let age = |ev: &Event| u64::from(now.saturating_sub(ev.at));
+    let retention = limits.retention_ms.max(limits.duplicate_window_ms);
+    if n.first().is_some_and(|ev| age(ev) >= retention) {
+        n.retain(|ev| age(ev) < retention);
+    }
+    let dup = limits.duplicate_window_ms;
+    if dup > 0 && n.iter().any(|ev| ev.content == e.content && age(ev) < dup) {
+        let window = humantime_serde::re::humantime::format_duration(ms(dup));
+        return Err((
+            RejectReason::DuplicateContent,
+            format!("duplicate:{window}"),
+        ));
+    }
+    for r in limits.rates {
+        let per = u64::try_from(r.per.as_millis()).unwrap_or(u64::MAX);
+        let inside = n
+            .iter()
+            .filter(|ev| ev.stream() == stream && age(ev) < per)
+            .count();
+        if inside >= r.count as usize {
+            let per = humantime_serde::re::humantime::format_duration(r.per);
+            let rule = format!("frequency:{}:{}/{per}", e.message_type, r.count);
+            return Err((RejectReason::FrequencyLimit, rule));
         }
     }
+    let slot = n.slot();
+    if day > slot.day {
+        slot.day = day;
+        slot.day_count = 0;
+    }
+    if let Some(cap) = limits.daily_cap {
+        // The counter is 16 bits: a cap above 65,535 a day per number acts as 65,535.
+        if u32::from(slot.day_count) >= cap.min(u32::from(u16::MAX)) {
+            let rule = format!("recipient_daily_cap:{cap}");
+            return Err((RejectReason::RecipientDailyCap, rule));
+        }
+    }
+    Ok(())
+}
+
+/// A Beijing day number in the record's 16 bits (days since 1970: until 2149).
+fn clamp_day(day: i64) -> u16 {
+    u16::try_from(day.max(0)).unwrap_or(u16::MAX)
 }
 
 fn ms(v: u64) -> std::time::Duration {
     std::time::Duration::from_millis(v)
 }
 
-fn evict(shard: &mut HashMap<u64, RecipientState>, now_ms: u64, cap: usize) {
-    // Idle for a day: every default window (the longest is 1 day) has expired.
-    shard.retain(|_, st| now_ms.saturating_sub(st.last_ms) < DAY_MS);
-    if shard.len() < cap {
-        return;
-    }
-    // Still full: drop the least recently active eighth in one pass, so a full
-    // tracker costs O(1) amortized per new number rather than a scan per insert.
-    let mut last: Vec<u64> = shard.values().map(|st| st.last_ms).collect();
-    let k = (last.len() / 8).max(1) - 1;
-    let (_, threshold, _) = last.select_nth_unstable(k);
-    let threshold = *threshold;
-    let mut budget = k + 1;
-    shard.retain(|_, st| {
-        if budget > 0 && st.last_ms <= threshold {
-            budget -= 1;
-            false
-        } else {
-            true
-        }
-    });
-}
-
 #[cfg(test)]
 #[path = "frequency_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "frequency_model_tests.rs"]
+mod model_tests;

@@ -181,3 +181,147 @@ fn number_keys_are_exact_for_digits() {
     assert_eq!(number_key("13800138000"), 113_800_138_000);
     assert_ne!(number_key("abc"), number_key("abd"));
 }
+
+/// A real clock reading (2025-11-24), so epochs are far from zero.
+const T: u64 = 1_764_000_000_000;
+
+#[test]
+fn windows_stay_exact_to_the_ms_across_an_epoch_move() {
+    let t = FrequencyTracker::new(1000);
+    let l = Limits {
+        rates: &[],
+        daily_cap: None,
+        duplicate_window_ms: 30_000,
+        retention_ms: 86_400_000,
+    };
+    let send = |content: u64, at: u64| {
+        t.check_and_record(&e("a", N, MessageType::Other, content, at, 0), l)
+    };
+    assert!(send(1, T).is_ok());
+    assert_eq!(
+        send(1, T + 29_999).unwrap_err().0,
+        RejectReason::DuplicateContent
+    );
+    assert!(send(1, T + 30_000).is_ok());
+    // The shard epoch starts 2^31 ms before the first message and moves once now is
+    // 2^32 ms past it: 24.8 days after T. A message 10 s before the move ...
+    let before = T + (1 << 31) - 10_000;
+    assert!(send(2, before).is_ok());
+    // ... is still a duplicate 29.999 s later, after the move, and not at 30 s.
+    assert_eq!(
+        send(2, before + 29_999).unwrap_err().0,
+        RejectReason::DuplicateContent
+    );
+    assert!(send(2, before + 30_000).is_ok());
+    assert!(send(2, before + 30_001).is_err());
+}
+
+#[test]
+fn rate_windows_span_an_epoch_move() {
+    let t = FrequencyTracker::new(1000);
+    let day = [rl(3, 86_400)];
+    let send = |i: u64, at: u64| {
+        t.check_and_record(&e("a", N, MessageType::Marketing, i, at, 0), lim(&day))
+    };
+    assert!(send(0, T).is_ok());
+    let before = T + (1 << 31) - 3_600_000;
+    assert!(send(1, before).is_ok());
+    assert!(send(2, before + 1_000).is_ok());
+    // Two hours later (past the move) the day window still holds both.
+    assert!(send(3, before + 7_200_000).is_ok());
+    let (r, _) = send(4, before + 7_200_001).unwrap_err();
+    assert_eq!(r, RejectReason::FrequencyLimit);
+    // A day after the first of them, one slot frees up.
+    assert!(send(5, before + 86_400_000).is_ok());
+    assert!(send(6, before + 86_400_001).is_err());
+}
+
+#[test]
+fn only_the_newest_max_events_are_kept() {
+    let t = FrequencyTracker::new(1000);
+    let l = Limits {
+        rates: &[],
+        daily_cap: None,
+        duplicate_window_ms: 86_400_000,
+        retention_ms: 86_400_000,
+    };
+    let n = MAX_EVENTS as u64;
+    for i in 0..=n {
+        assert!(t
+            .check_and_record(&e("a", N, MessageType::Other, i, T + i, 0), l)
+            .is_ok());
+    }
+    // Content 0 (the oldest) was forgotten; content 1 .. n are all still there.
+    assert!(t
+        .check_and_record(&e("a", N, MessageType::Other, 0, T + n + 1, 0), l)
+        .is_ok());
+    for i in 2..=n {
+        let r = t.check_and_record(&e("a", N, MessageType::Other, i, T + n + 2, 0), l);
+        assert_eq!(
+            r.unwrap_err().0,
+            RejectReason::DuplicateContent,
+            "content {i}"
+        );
+    }
+}
+
+#[test]
+fn rollback_of_a_later_event_frees_its_place() {
+    let t = FrequencyTracker::new(1000);
+    let two = [rl(2, 3600)];
+    let send =
+        |i: u64, at: u64| t.check_and_record(&e("a", N, MessageType::Otp, i, at, 0), lim(&two));
+    send(1, T).unwrap();
+    let second = send(2, T + 1).unwrap();
+    assert!(send(3, T + 2).is_err());
+    t.rollback(&second);
+    let third = send(3, T + 3).unwrap();
+    assert!(send(4, T + 4).is_err());
+    // Rolling back the inline (first) event works the same way.
+    t.rollback(&third);
+    assert!(send(5, T + 5).is_ok());
+    assert!(send(6, T + 6).is_err());
+}
+
+#[test]
+fn day_numbers_and_day_counts_fit_sixteen_bits() {
+    assert_eq!(clamp_day(-3), 0);
+    assert_eq!(clamp_day(20_785), 20_785);
+    assert_eq!(clamp_day(70_000), u16::MAX);
+    let t = FrequencyTracker::new(1000);
+    let l = Limits {
+        rates: &[],
+        daily_cap: Some(100_000),
+        duplicate_window_ms: 0,
+        retention_ms: 0,
+    };
+    // A cap above 65,535 a day acts as 65,535 (the counter's range).
+    for i in 0..u64::from(u16::MAX) {
+        t.check_and_record(&e("a", N, MessageType::Other, i, T + i, 20_785), l)
+            .unwrap();
+    }
+    let r = t.check_and_record(&e("a", N, MessageType::Other, 0, T + 70_000, 20_785), l);
+    assert_eq!(r.unwrap_err().0, RejectReason::RecipientDailyCap);
+    assert!(t
+        .check_and_record(&e("a", N, MessageType::Other, 0, T + 70_001, 20_786), l)
+        .is_ok());
+}
+
+#[test]
+fn bounded_with_many_events_per_number() {
+    let t = FrequencyTracker::new(64);
+    let rates = [rl(100, 86_400)];
+    for i in 0..3_000u64 {
+        let n = format!("139{:08}", i / 3);
+        t.check_and_record(&e("a", &n, MessageType::Other, i, T + i, 0), lim(&rates))
+            .unwrap();
+    }
+    assert!(t.len() <= 64, "tracked {}", t.len());
+    // The most recent number kept its three events: a limit of 3 now refuses.
+    let three = [rl(3, 86_400)];
+    let r = t.check_and_record(
+        &e("a", "13900000999", MessageType::Other, 7, T + 3_001, 0),
+        lim(&three),
+    );
+    assert_eq!(r.unwrap_err().0, RejectReason::FrequencyLimit);
+}

@@ -2,6 +2,7 @@
 //! admin API) and per-number frequency limits, so a looping sender cannot flood a
 //! phone (service terms 4.1, 4.6; cn-sms-rules.md §1, §4, §5).
 
+mod events;
 mod frequency;
 mod optout;
 
