@@ -409,6 +409,59 @@ async fn history_finds_messages_and_rejections_by_recipient_and_time() {
     assert_eq!(by_number.messages.len(), 3);
 }
 
+/// The recipient index is keyed by blocks of 1,024 consecutive ids: a lookup must find the
+/// recipient in every block of the range, also in a second holding several blocks.
+#[tokio::test]
+async fn history_by_recipient_spans_many_id_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let target = "8613700137000";
+    let mut expected = Vec::new();
+    for seq in 0..2_100u64 {
+        let to_target = seq % 700 == 0 || seq == 2_099;
+        let dest = if to_target {
+            target.to_owned()
+        } else {
+            format!("86139{seq:08}")
+        };
+        store
+            .accept(message(id(10, seq), "acme", &dest, 10))
+            .await
+            .unwrap();
+        if to_target {
+            expected.push(id(10, seq));
+        }
+    }
+    // Outside the range asked for (the next second), and another recipient.
+    store
+        .accept(message(id(11, 0), "acme", target, 11))
+        .await
+        .unwrap();
+    let found = |from, to| {
+        let store = &store;
+        async move {
+            store
+                .history(HistoryQuery {
+                    account: None,
+                    destination: Some(target.into()),
+                    from: at(from),
+                    to: at(to),
+                    limit: 100,
+                })
+                .await
+                .unwrap()
+                .messages
+                .into_iter()
+                .map(|r| r.message.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(10, 10).await, expected);
+    expected.push(id(11, 0));
+    assert_eq!(found(0, 100).await, expected);
+    assert!(found(12, 100).await.is_empty());
+}
+
 #[tokio::test]
 async fn expiry_candidates_highest_id_and_duplicates() {
     let dir = tempfile::tempdir().unwrap();

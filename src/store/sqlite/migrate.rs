@@ -11,6 +11,12 @@ pub(super) fn to_current(conn: &mut Connection, from: i64) -> Result<(), StoreEr
     if from < 2 {
         receipt_into_message(&tx)?;
     }
+    if from < 3 {
+        // Version 2 → 3: `message_recipient` (created with the schema, before this) takes
+        // over lookups by recipient from `message_dest`, whose random key order cost a
+        // WAL page per accepted message.
+        tx.execute_batch("DROP INDEX IF EXISTS message_dest")?;
+    }
     tx.commit()?;
     tracing::info!(
         from,
@@ -155,6 +161,52 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(due, [1]);
+    }
+
+    #[test]
+    fn a_version_2_file_gets_the_recipient_index_and_finds_by_recipient() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let c = open_writer(&path, FsyncPolicy::Never).unwrap();
+            insert_message(&c, 7 << 28, None);
+            // As version 2 left it: the old index, not the new one.
+            c.execute_batch(
+                "DROP INDEX message_recipient;
+                 CREATE INDEX message_dest ON message(dest_addr, accepted_at);
+                 UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        }
+        let c = open_writer(&path, FsyncPolicy::Never).unwrap();
+        let indexes: Vec<String> = c
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'index'
+                     AND name IN ('message_dest', 'message_recipient')",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(indexes, ["message_recipient"]);
+        let found = crate::store::sqlite::read_history::history(
+            &c,
+            &crate::store::HistoryQuery {
+                account: None,
+                destination: Some("86138".into()),
+                from: std::time::UNIX_EPOCH,
+                to: std::time::UNIX_EPOCH + std::time::Duration::from_secs(60),
+                limit: 10,
+            },
+        )
+        .unwrap();
+        let ids: Vec<u64> = found
+            .messages
+            .iter()
+            .map(|m| m.message.id.as_u64())
+            .collect();
+        assert_eq!(ids, [7 << 28]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod ops_lifecycle;
 mod ops_receipt;
 mod ops_submit;
 mod read;
+mod read_history;
 mod read_stats;
 mod read_usage;
 mod schema;
@@ -288,7 +289,7 @@ impl MessageStore for SqliteStore {
     }
 
     fn history(&self, query: HistoryQuery) -> StoreFuture<'_, History> {
-        Box::pin(self.read(move |c| read::history(c, &query)))
+        Box::pin(self.read(move |c| read_history::history(c, &query)))
     }
 
     fn receipts_due(

@@ -6,10 +6,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::message::{MessageId, MessageType};
 use crate::store::record::{
     Address, CarrierReceipt, CarrierSubmit, ConcatInfo, FinalRecord, FinalState, MessageRecord,
-    NewMessage, OwedReceipt, ReceiptState, Rejection, ResendPayload, Route,
+    NewMessage, OwedReceipt, ReceiptState, ResendPayload, Route,
 };
 use crate::store::time::from_ms;
-use crate::store::{History, HistoryQuery, StoreError};
+use crate::store::StoreError;
 
 use super::ops::{db_id, state_of};
 use super::schema::{ACCEPTED, RECEIPT_PENDING, RECEIPT_SENT, ROUTED};
@@ -214,7 +214,7 @@ pub(crate) fn load(conn: &Connection, id: MessageId) -> Result<Option<MessageRec
 }
 
 /// Runs an id-returning query and loads each record.
-fn load_ids(
+pub(super) fn load_ids(
     conn: &Connection,
     sql: &str,
     args: impl rusqlite::Params,
@@ -236,7 +236,7 @@ fn after(a: Option<MessageId>) -> i64 {
     a.map(db_id).unwrap_or(-1)
 }
 
-fn lim(limit: usize) -> i64 {
+pub(super) fn lim(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
@@ -249,66 +249,6 @@ pub(crate) fn by_carrier_key(conn: &Connection, key: &str) -> Result<Vec<Message
         .into_iter()
         .map(|i| MessageId::from_u64(i as u64))
         .collect())
-}
-
-pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<History, StoreError> {
-    // Conditions are built so SQLite can use the (dest, time) or (account, time) index.
-    let mut cond = String::from("WHERE %T BETWEEN ?1 AND ?2");
-    if q.account.is_some() {
-        cond.push_str(" AND account = ?3");
-    }
-    if q.destination.is_some() {
-        cond.push_str(" AND dest_addr = ?4");
-    }
-    let from = crate::store::time::to_ms(q.from);
-    let to = crate::store::time::to_ms(q.to);
-    let args = params![from, to, q.account, q.destination, lim(q.limit)];
-    let msg_sql = format!(
-        "SELECT id FROM message {} ORDER BY accepted_at, id LIMIT ?5",
-        cond.replace("%T", "accepted_at")
-    );
-    let messages = load_ids(conn, &msg_sql, args)?;
-    let rej_sql = format!(
-        "SELECT id, account, bind, message_type, source_addr, dest_addr, segments, reason,
-             command_status, at FROM rejection {} ORDER BY at, seq LIMIT ?5",
-        cond.replace("%T", "at")
-    );
-    let mut rejections = Vec::new();
-    let rows = conn
-        .prepare_cached(&rej_sql)?
-        .query_map(args, |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, u16>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, u32>(8)?,
-                r.get::<_, i64>(9)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    for (id, account, bind, mtype, source, destination, segments, reason, status, at) in rows {
-        rejections.push(Rejection {
-            id: id.map(|i| MessageId::from_u64(i as u64)),
-            account,
-            bind,
-            message_type: message_type(&mtype)?,
-            source,
-            destination,
-            segments,
-            reason,
-            command_status: status,
-            at: from_ms(at),
-        });
-    }
-    Ok(History {
-        messages,
-        rejections,
-    })
 }
 
 pub(crate) fn receipts_due(
