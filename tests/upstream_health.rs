@@ -150,8 +150,10 @@ async fn receipts_are_acked_only_when_the_relay_answers_and_the_window_bounds_th
     .unwrap();
     let (tx, mut events) = mpsc::channel(16);
     let mut cfg = channel_config(&sim, 1);
-    // Receive window 2: a third unanswered deliver_sm stays at the carrier.
+    // Receive window 2: a third unanswered deliver_sm stays at the carrier. (On a receiver
+    // connection; a transceiver refuses the extra ones instead: tests/upstream_trx_window.rs.)
     cfg.window = 2;
+    cfg.bind_mode = smppd::upstream::BindMode::TxRx;
     let ch = Channel::start(cfg, tx);
     wait_until(Duration::from_secs(5), || ch.is_available()).await;
     for i in 0..4 {

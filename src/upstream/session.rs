@@ -190,8 +190,11 @@ impl<'a> Connection<'a> {
         // Unanswered deliveries die with the connection (the carrier re-sends them).
         let mut received = ReceiveWindow::new(cfg.window);
         loop {
-            // Taken before `select!` borrows `received` for its answers.
-            let readable = received.can_read();
+            // Taken before `select!` borrows `received` for its answers. A connection that
+            // carries our submits keeps reading with its receive window full (their
+            // responses must not wait behind the relay) and refuses the extra deliveries.
+            let has_slot = received.can_read();
+            let readable = has_slot || submits;
             let free_slot = received.free_slot();
             tokio::select! {
                 biased;
@@ -212,7 +215,7 @@ impl<'a> Connection<'a> {
                         return End::Closed;
                     }
                 }
-                slot = free_slot, if !readable => received.hold(slot),
+                slot = free_slot, if !has_slot => received.hold(slot),
                 frame = conn.next(), if readable => {
                     let (pdu, raw) = match frame {
                         None | Some(Err(_)) => return End::Closed,
@@ -228,6 +231,16 @@ impl<'a> Connection<'a> {
                     };
                     self.last_read = Instant::now();
                     if let Body::DeliverSm(deliver) = pdu.body {
+                        if !received.can_read() {
+                            // Receive window full on a transceiver: answered at once with a
+                            // temporary error (SMPP 3.4 §5.1.3), the carrier sends it again.
+                            debug!(channel = %self.shared.name, "deliver_sm refused for now: receive window full");
+                            let refusal = wire::deliver_sm_resp(pdu.sequence_number, wire::ESME_RX_T_APPN);
+                            if conn.send(refusal).await.is_err() {
+                                return End::Closed;
+                            }
+                            continue;
+                        }
                         let ack = received.open(pdu.sequence_number);
                         self.deliver(deliver, raw, ack).await;
                         continue;
