@@ -219,3 +219,49 @@ async fn reload_reports_unbinds_removed_accounts_and_refuses_unknown_channels() 
     let _ = serving.await;
     carriers.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_removed_and_added_back_by_reloads_keeps_its_daily_usage() {
+    let carriers = Carriers::start(|_, _| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smppd.toml");
+    const CAPPED: &str = "[[accounts]]\nsystem_id = \"other\"\npassword = \"pw\"\n\
+        insecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]\n\
+        signatures = [\"【smppd测试】\"]\n[accounts.policy]\ntps = 0\ndaily_cap = 2\n\
+        [accounts.policy.checks]\nsending_hours = false\nfrequency = false\n\
+        recipient_daily_cap = false\n";
+    let with_other = base_toml(dir.path(), carriers.ports(), "\"never\"", CAPPED);
+    let without = base_toml(dir.path(), carriers.ports(), "\"never\"", "");
+    std::fs::write(&file, &with_other).unwrap();
+    let cfg = Config::load(&file).unwrap();
+    let started = gateway::start(&cfg).await.unwrap();
+    let addr = started.client_addrs[0];
+    let reloader = started.reloader.clone();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let serving = tokio::spawn(started.serve(shutdown.clone()));
+
+    let mut other = Esme::bind(addr, BindKind::Transceiver, "other", "pw").await;
+    assert_eq!(other.submit_text(&number("cmcc", 1), TEXT).await.0, 0);
+    assert_eq!(other.submit_text(&number("cmcc", 2), TEXT).await.0, 0);
+    let (status, _) = other.submit_text(&number("cmcc", 3), TEXT).await;
+    assert_eq!(status, DAILY_QUOTA_EXHAUSTED, "cap of 2 reached");
+    other.unbind().await;
+
+    std::fs::write(&file, &without).unwrap();
+    assert_eq!(reloader.reload().unwrap().accounts_removed, ["other"]);
+    std::fs::write(&file, &with_other).unwrap();
+    assert_eq!(reloader.reload().unwrap().accounts_added, ["other"]);
+    // The usage is read back from the store just after the reload.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut again = Esme::bind(addr, BindKind::Transceiver, "other", "pw").await;
+    let (status, _) = again.submit_text(&number("cmcc", 4), TEXT).await;
+    assert_eq!(
+        status, DAILY_QUOTA_EXHAUSTED,
+        "today's two accepted messages still count after the account came back"
+    );
+    again.unbind().await;
+
+    shutdown.cancel();
+    let _ = serving.await;
+    carriers.shutdown().await;
+}

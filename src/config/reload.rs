@@ -8,7 +8,7 @@
 //! | applied at run time | needs a restart (logged as such) |
 //! | --- | --- |
 //! | accounts: passwords, `allowed_ips`, bind types, `max_binds` (next bind); added accounts; removed accounts (their binds are told to unbind) | `[server]` (listeners, timers, windows, bind limits) |
-//! | account policy: TPS, daily/monthly caps, signatures, templates, checks (next submit; quota usage kept) | `[store]`, `[gateway]`, `[admin]`, `[sim]` |
+//! | account policy: TPS, daily/monthly caps, signatures, templates, checks (next submit; quota usage kept, and read back from the store for an account added again) | `[store]`, `[gateway]`, `[admin]`, `[sim]` |
 //! | `[policy]` lists, regex rules, windows, frequency limits | `[upstream]` channels |
 //! | `[routing]` rules and groups over the running channels | `routing.portability`, `policy.opt_out_file`, `policy.concat_*`, `policy.max_tracked_recipients`, `log.format` |
 //! | `log.filter` (when the file changed it) | |
@@ -167,6 +167,38 @@ impl Reloader {
         result
     }
 
+    /// An added account may be one a previous reload removed (its quota usage was dropped
+    /// with it): its daily/monthly usage is read back from the store, as at start. The read
+    /// is async and runs just after the reload, so a submit in the first milliseconds after
+    /// the account reappears is counted from zero (the store read then raises the usage to
+    /// include it). Without a runtime (never in the gateway) usage starts from zero.
+    fn seed_added_quotas(&self, added: &[String]) {
+        if added.is_empty() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(accounts = ?added, "config reload: no runtime to read the added accounts' quota usage");
+            return;
+        };
+        let shared = Arc::clone(&self.inner.shared);
+        let added = added.to_vec();
+        runtime.spawn(async move {
+            let now = SystemTime::now();
+            for id in added {
+                let seeded = crate::gateway::seed_account_quota(
+                    &shared.policy,
+                    shared.store.as_ref(),
+                    &id,
+                    now,
+                )
+                .await;
+                if let Err(e) = seeded {
+                    tracing::error!(account = %id, error = %e, "config reload: quota usage of the added account not read; it counts from zero");
+                }
+            }
+        });
+    }
+
     fn try_reload(&self) -> Result<ReloadReport, ReloadError> {
         let path = self.inner.path.as_ref().ok_or(ReloadError::NoFile)?;
         let new = Config::load(path)?;
@@ -269,6 +301,7 @@ impl Reloader {
             }
         }
         report.log_filter = log_filter;
+        self.seed_added_quotas(&changes.added);
         report.accounts_added = changes.added;
         report.accounts_removed = changes.removed;
         report.passwords_changed = changes.password_changed;

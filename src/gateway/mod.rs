@@ -22,4 +22,5 @@ mod shared;
 
 pub(crate) use shared::Shared;
 pub use shared::{GatewaySettings, Pipeline};
+pub(crate) use start::seed_account_quota;
 pub use start::{start, StartError, Started};

@@ -241,22 +241,36 @@ async fn seed_quota_usage(
     accounts: &[(String, crate::policy::AccountPolicy)],
 ) -> Result<(), StartError> {
     let now = SystemTime::now();
-    let bj = crate::policy::BeijingTime::at(now);
     for (id, account) in accounts {
-        let failed = |e| StartError::Store(format!("quota usage of {id:?}: {e}"));
-        let day = store.accepted_segments(id.clone(), bj.day_start(), now);
-        let day = day.await.map_err(failed)?;
-        let month = store.accepted_segments(id.clone(), bj.month_start(), now);
-        let month = month.await.map_err(failed)?;
-        policy.seed_quota_usage(id, day, month, now);
+        seed_account_quota(policy, store, id, now)
+            .await
+            .map_err(|e| StartError::Store(format!("quota usage of {id:?}: {e}")))?;
+        let month_start = crate::policy::BeijingTime::at(now).month_start();
         if account.monthly_cap.is_some()
-            && now
-                .duration_since(bj.month_start())
-                .is_ok_and(|m| m > retention)
+            && now.duration_since(month_start).is_ok_and(|m| m > retention)
         {
             tracing::warn!(account = %id, ?retention, "store retention is shorter than the month so far: compacted messages no longer count against the monthly cap");
         }
     }
+    Ok(())
+}
+
+/// Raises `id`'s quota usage to what the store counts as accepted since the start of the
+/// Beijing day and month (at start, and for an account a config reload adds back).
+pub(crate) async fn seed_account_quota(
+    policy: &Policy,
+    store: &dyn MessageStore,
+    id: &str,
+    now: SystemTime,
+) -> Result<(), crate::store::StoreError> {
+    let bj = crate::policy::BeijingTime::at(now);
+    let day = store
+        .accepted_segments(id.to_owned(), bj.day_start(), now)
+        .await?;
+    let month = store
+        .accepted_segments(id.to_owned(), bj.month_start(), now)
+        .await?;
+    policy.seed_quota_usage(id, day, month, now);
     Ok(())
 }
 

@@ -389,7 +389,7 @@ impl Policy {
         };
         // Nothing would ever read this message's record: its own account checks none of the
         // per-recipient limits, and no account counts the cross-account daily cap. Skipping
-        // it keeps the tracker (bounded only by `max_tracked_recipients`, ~100 B a number)
+        // it keeps the tracker (bounded only by `max_tracked_recipients`, 40-75 B a number)
         // from growing with every new recipient when the checks are off.
         let unread = limits.rates.is_empty()
             && limits.daily_cap.is_none()
