@@ -3,11 +3,12 @@
 //!
 //! A frame is read only while a slot is in hand; a `deliver_sm` takes the slot along in its
 //! [`DeliverAck`] until the relay answers (or releases it, for a parked receipt). So at most
-//! `window` deliveries per connection wait in smppd; past that a receiver connection stops
-//! reading and the carrier, whose own window fills, holds the rest. A transceiver keeps
-//! reading (its submit_sm_resp must not wait behind a slow relay) and answers the extra
-//! deliveries `ESME_RX_T_APPN` at once, so the carrier sends them again later. Deliveries
-//! unanswered when the connection ends are never acknowledged: the carrier sends them again.
+//! `window` deliveries per connection wait in smppd; past that the connection stops reading
+//! and the carrier, whose own window fills, holds the rest. A transceiver whose window stays
+//! full (a stalled relay, not a moment of saturation) reads again, since its submit_sm_resp
+//! must not wait behind the relay, and answers the extra deliveries `ESME_RX_T_APPN` at once:
+//! the carrier sends them again later. Deliveries unanswered when the connection ends are
+//! never acknowledged: the carrier sends them again.
 
 use std::future::Future;
 use std::sync::Arc;

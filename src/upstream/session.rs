@@ -189,12 +189,23 @@ impl<'a> Connection<'a> {
         let submits = self.kind.submits();
         // Unanswered deliveries die with the connection (the carrier re-sends them).
         let mut received = ReceiveWindow::new(cfg.window);
+        // A full receive window is normally a moment of saturation (slots free within
+        // milliseconds: stop reading, the carrier waits). Full for this long, the relay is
+        // stalled; a connection that carries our submits then reads again (their responses
+        // must not wait behind the relay) and refuses the extra deliveries.
+        let stall_after = (cfg.response_timeout / 2).min(Duration::from_secs(1));
+        let mut full_since: Option<Instant> = None;
         loop {
-            // Taken before `select!` borrows `received` for its answers. A connection that
-            // carries our submits keeps reading with its receive window full (their
-            // responses must not wait behind the relay) and refuses the extra deliveries.
+            // Taken before `select!` borrows `received` for its answers.
             let has_slot = received.can_read();
-            let readable = has_slot || submits;
+            let now = Instant::now();
+            full_since = if has_slot {
+                None
+            } else {
+                full_since.or(Some(now))
+            };
+            let stalled = submits && full_since.is_some_and(|t| now - t >= stall_after);
+            let readable = has_slot || stalled;
             let free_slot = received.free_slot();
             tokio::select! {
                 biased;
