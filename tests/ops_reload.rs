@@ -29,6 +29,33 @@ fn config_text(store: &std::path::Path, ports: [u16; 3]) -> String {
     )
 }
 
+/// A gateway serving in this process from a config file, with its reloader.
+struct InProcess {
+    addr: std::net::SocketAddr,
+    reloader: smppd::config::Reloader,
+    shutdown: tokio_util::sync::CancellationToken,
+    serving: tokio::task::JoinHandle<smppd::server::ShutdownReport>,
+}
+
+impl InProcess {
+    /// Writes `toml` to `file` and starts serving from it.
+    async fn start(file: &std::path::Path, toml: &str) -> InProcess {
+        std::fs::write(file, toml).unwrap();
+        let cfg = Config::load(file).unwrap();
+        let started = gateway::start(&cfg).await.unwrap();
+        let addr = started.client_addrs[0];
+        let reloader = started.reloader.clone();
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let serving = tokio::spawn(started.serve(shutdown.clone()));
+        InProcess {
+            addr,
+            reloader,
+            shutdown,
+            serving,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_applies_new_password_and_quota_without_dropping_binds() {
     let carriers = Carriers::start(|_, _| {}).await;
@@ -114,13 +141,12 @@ async fn reload_reports_unbinds_removed_accounts_and_refuses_unknown_channels() 
         "\"never\"",
         "[[accounts]]\nsystem_id = \"other\"\npassword = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"127.0.0.1\"]\n",
     );
-    std::fs::write(&file, &two_accounts).unwrap();
-    let cfg = Config::load(&file).unwrap();
-    let started = gateway::start(&cfg).await.unwrap();
-    let addr = started.client_addrs[0];
-    let reloader = started.reloader.clone();
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let serving = tokio::spawn(started.serve(shutdown.clone()));
+    let InProcess {
+        addr,
+        reloader,
+        shutdown,
+        serving,
+    } = InProcess::start(&file, &two_accounts).await;
 
     let mut other = Esme::bind(addr, BindKind::Receiver, "other", "pw").await;
     let mut demo = Esme::bind(addr, BindKind::Transceiver, "demo", "demo").await;
@@ -232,13 +258,12 @@ async fn an_account_removed_and_added_back_by_reloads_keeps_its_daily_usage() {
         recipient_daily_cap = false\n";
     let with_other = base_toml(dir.path(), carriers.ports(), "\"never\"", CAPPED);
     let without = base_toml(dir.path(), carriers.ports(), "\"never\"", "");
-    std::fs::write(&file, &with_other).unwrap();
-    let cfg = Config::load(&file).unwrap();
-    let started = gateway::start(&cfg).await.unwrap();
-    let addr = started.client_addrs[0];
-    let reloader = started.reloader.clone();
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let serving = tokio::spawn(started.serve(shutdown.clone()));
+    let InProcess {
+        addr,
+        reloader,
+        shutdown,
+        serving,
+    } = InProcess::start(&file, &with_other).await;
 
     let mut other = Esme::bind(addr, BindKind::Transceiver, "other", "pw").await;
     assert_eq!(other.submit_text(&number("cmcc", 1), TEXT).await.0, 0);
