@@ -84,7 +84,11 @@ impl Load {
     /// Records one message; `Ok` or the refusal, which the benches only count.
     fn send(&self, t: &FrequencyTracker, n: &str, ty: MessageType, seq: u64, now: u64) -> bool {
         let e = Entry {
-            account: if seq % 2 == 0 { "shop" } else { "bank" },
+            account: if seq.is_multiple_of(2) {
+                "shop"
+            } else {
+                "bank"
+            },
             number: n,
             message_type: ty,
             content: seq,

@@ -20,7 +20,7 @@ const ROUND_VAR: &str = "SMPPD_STORE_CRASH_ROUND";
 const WRITERS: u64 = 64;
 
 fn fsync_for(round: u64) -> FsyncPolicy {
-    if round % 2 == 0 {
+    if round.is_multiple_of(2) {
         FsyncPolicy::Always
     } else {
         FsyncPolicy::Batched { max_delay_ms: 2 }

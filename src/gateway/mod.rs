@@ -14,6 +14,7 @@ mod lookup;
 pub mod resend;
 pub mod smpp_time;
 pub mod start;
+pub mod store_lock;
 mod submit;
 mod sweep;
 

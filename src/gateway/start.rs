@@ -77,6 +77,8 @@ pub struct Started {
     )>,
     tasks: TaskTracker,
     tasks_stop: CancellationToken,
+    /// Held until [`Started::serve`] returns: no second gateway on this store meanwhile.
+    store_lock: super::store_lock::StoreLock,
 }
 
 /// Starts everything but does not serve clients yet (see [`Started::serve`]).
@@ -88,6 +90,8 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
             .map_err(|e| StartError::Sim(s.system_id.clone(), e))?;
         sims.push(handle);
     }
+    let store_lock = super::store_lock::lock_store(&cfg.store.path)
+        .map_err(|e| StartError::Store(e.to_string()))?;
     let store = SqliteStore::open(&cfg.store).map_err(|e| StartError::Store(e.to_string()))?;
     let store: Arc<dyn MessageStore> = Arc::new(store);
     let floor = store
@@ -229,6 +233,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         admin,
         tasks,
         tasks_stop,
+        store_lock,
     })
 }
 
@@ -305,6 +310,7 @@ impl Started {
         for sim in &self.sims {
             sim.shutdown().await;
         }
+        drop(self.store_lock);
         report
     }
 }

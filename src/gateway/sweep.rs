@@ -36,7 +36,7 @@ pub(crate) async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         shared.end_incomplete_sets(now).await;
         shared.drop_orphan_receipts();
         // Compaction is cheap when there is nothing to delete; run it every ~100 rounds.
-        if rounds % 100 == 0 {
+        if rounds.is_multiple_of(100) {
             if let Err(e) = shared.store.compact(now, 10_000).await {
                 tracing::warn!(error = %e, "compaction failed");
             }

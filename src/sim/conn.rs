@@ -292,7 +292,7 @@ impl Conn {
         };
         let n = stats.submits.fetch_add(1, Ordering::Relaxed) + 1;
         let cfg = &self.ctx.cfg;
-        let throttled = (cfg.throttle_every > 0 && n % cfg.throttle_every == 0)
+        let throttled = (cfg.throttle_every > 0 && n.is_multiple_of(cfg.throttle_every))
             || (cfg.throttle_above_tps > 0
                 && !self
                     .ctx

@@ -127,7 +127,7 @@ fn decode_ia5(bytes: &[u8]) -> Result<String, TextError> {
 }
 
 fn decode_utf16be(bytes: &[u8]) -> Result<String, TextError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(TextError::OddLength(bytes.len()));
     }
     let units = bytes

@@ -27,10 +27,12 @@ pub struct Rules {
 
 impl Rules {
     fn hit(rule: Option<u64>, n: u64) -> bool {
-        rule.is_some_and(|k| n % k == 0)
+        rule.is_some_and(|k| n.is_multiple_of(k))
     }
     pub fn rejected(&self, n: u64) -> Option<CommandStatus> {
-        self.reject.filter(|(k, _)| n % k == 0).map(|(_, s)| s)
+        self.reject
+            .filter(|(k, _)| n.is_multiple_of(*k))
+            .map(|(_, s)| s)
     }
     pub fn receipted(&self, n: u64) -> bool {
         self.rejected(n).is_none() && !Self::hit(self.no_receipt, n)
