@@ -107,10 +107,7 @@ fn apply_batch(
                     sp.commit()?;
                     Ok(r)
                 })
-                .map(|r| {
-                    effects.merge(mine);
-                    r
-                })
+                .inspect(|_| effects.merge(mine))
         } else {
             // Straight into the batch's effects: a failure discards them all (and the
             // transaction), so no per-request set of maps and no merge.
