@@ -97,21 +97,24 @@ fn apply_batch(
     let mut results = Vec::with_capacity(batch.len());
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for req in batch {
-        let mut mine = Effects::default();
         let res = if isolated {
-            tx.savepoint().map_err(StoreError::from).and_then(|sp| {
-                let r = apply(&sp, &req.op, s.stats_offset, &mut mine)?;
-                sp.commit()?;
-                Ok(r)
-            })
+            // A request's effects count only if its savepoint commits.
+            let mut mine = Effects::default();
+            tx.savepoint()
+                .map_err(StoreError::from)
+                .and_then(|sp| {
+                    let r = apply(&sp, &req.op, s.stats_offset, &mut mine)?;
+                    sp.commit()?;
+                    Ok(r)
+                })
+                .inspect(|_| effects.merge(mine))
         } else {
-            apply(&tx, &req.op, s.stats_offset, &mut mine)
+            // Straight into the batch's effects: a failure discards them all (and the
+            // transaction), so no per-request set of maps and no merge.
+            apply(&tx, &req.op, s.stats_offset, &mut effects)
         };
         match res {
-            Ok(r) => {
-                effects.merge(mine);
-                results.push(Ok(r));
-            }
+            Ok(r) => results.push(Ok(r)),
             // A failed request's savepoint was rolled back on drop; its effects are void.
             Err(e) if isolated => results.push(Err(e)),
             // Dropping the transaction rolls the attempt back.
