@@ -257,7 +257,9 @@ fn run_lifecycle(rt: &tokio::runtime::Runtime, store: &Arc<SqliteStore>, iters: 
     })
 }
 
-fn lifecycle(c: &mut Criterion) {
+/// The lifecycle benches' runtime and a fresh store (fsync never, no queue bounds) in a
+/// temporary directory that lives as long as the returned guard.
+fn lifecycle_setup() -> (tokio::runtime::Runtime, tempfile::TempDir, Arc<SqliteStore>) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -272,6 +274,11 @@ fn lifecycle(c: &mut Criterion) {
         ..StoreConfig::default()
     };
     let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
+    (rt, dir, store)
+}
+
+fn lifecycle(c: &mut Criterion) {
+    let (rt, _dir, store) = lifecycle_setup();
     let (cpu0, lives0) = (thread_cpu_ticks(WRITER), LIVES.load(Ordering::Relaxed));
     let ckpt0 = thread_cpu_ticks(CHECKPOINTS).unwrap_or(0);
     let mut g = c.benchmark_group("store_lifecycle");
@@ -310,20 +317,7 @@ fn lifecycle(c: &mut Criterion) {
 /// picks its iteration counts by speed, so the store's size (and with it the cost per
 /// message) differs between runs it compares; a fixed count compares like with like.
 fn fixed(n: u64) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = StoreConfig {
-        path: dir.path().join("bench.db"),
-        fsync: FsyncPolicy::Never,
-        max_queued_messages: u64::MAX,
-        max_queued_bytes: u64::MAX,
-        ..StoreConfig::default()
-    };
-    let store = Arc::new(SqliteStore::open(&cfg).expect("open store"));
+    let (rt, _dir, store) = lifecycle_setup();
     let wall = run_lifecycle(&rt, &store, n);
     let per_message = |ticks: Option<u64>| ticks.unwrap_or(0) as f64 * 10_000.0 / n as f64;
     eprintln!(
