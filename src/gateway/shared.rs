@@ -70,6 +70,8 @@ pub(crate) struct Shared {
     pub(crate) channels: Arc<ChannelSet>,
     pub(crate) ids: MessageIdAllocator,
     pub(crate) carrier_ids: CarrierIdIndex<Incoming>,
+    /// Refusal counts of carrier receipts that match no message (see [`crate::relay::orphans`]).
+    pub(crate) orphans: crate::relay::orphans::OrphanReceipts,
     pub(crate) dispatch: mpsc::Sender<Job>,
     pub(crate) receipts: ReceiptPump,
     /// Set once the server exists (the server needs the pipeline first).

@@ -153,6 +153,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
         channels: Arc::new(channels),
         ids: MessageIdAllocator::starting_after(floor),
         carrier_ids: CarrierIdIndex::new(cfg.gateway.early_receipt_ttl, 100_000),
+        orphans: Default::default(),
         dispatch: dispatch_tx,
         receipts: ReceiptPump::default(),
         registry: OnceLock::new(),

@@ -195,11 +195,16 @@ impl Shared {
         }
     }
 
-    /// Receipts that waited in vain for their submit_sm_resp: never acknowledged, so the
-    /// carrier is asked to send them again later (they match if the resp is known by then).
+    /// Receipts that waited in vain for their submit_sm_resp: not acknowledged, so the
+    /// carrier is asked to send them again later (they match if the resp is known by then);
+    /// each refusal is counted, and one refused often enough is accepted when it comes
+    /// again (see [`crate::relay::orphans`]).
     fn drop_orphan_receipts(&self) {
         for orphan in self.carrier_ids.expire_parked(Instant::now()) {
             tracing::warn!(channel = %orphan.channel, "carrier receipt matched no message within the wait; the carrier will send it again");
+            if let Some(facts) = crate::relay::read_receipt(&orphan) {
+                self.orphans.refused(&orphan.channel, &facts.carrier_id);
+            }
             orphan.ack.retry_later();
         }
     }

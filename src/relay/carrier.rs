@@ -17,13 +17,13 @@ use super::carrier_ids::PartRef;
 
 /// What a carrier receipt says, read from its TLVs first and its text second.
 #[derive(Debug, Clone)]
-struct ReceiptFacts {
-    carrier_id: String,
+pub(crate) struct ReceiptFacts {
+    pub(crate) carrier_id: String,
     stat: ReceiptStat,
     err: String,
 }
 
-fn read_receipt(incoming: &Incoming) -> Option<ReceiptFacts> {
+pub(crate) fn read_receipt(incoming: &Incoming) -> Option<ReceiptFacts> {
     let d = &incoming.deliver;
     let text = String::from_utf8_lossy(d.payload());
     let parsed = dlr::parse(&text).ok();
@@ -104,7 +104,14 @@ impl Shared {
         };
         let part = match part {
             Ok(Some(part)) => part,
-            Ok(None) => return self.park_receipt(incoming, &facts, form).await,
+            Ok(None) => {
+                if let Some(refusals) = self.orphans.give_up(&incoming.channel, &facts.carrier_id) {
+                    tracing::warn!(channel = %incoming.channel, carrier_id = %facts.carrier_id, refusals, "carrier receipt for no known message accepted after repeated refusals (its submit_sm_resp was lost; the message was sent again); kept in the log only");
+                    incoming.ack.accept();
+                    return;
+                }
+                return self.park_receipt(incoming, &facts, form).await;
+            }
             Err(e) => {
                 tracing::warn!(channel = %incoming.channel, error = %e, "carrier receipt not matched (store read failed); the carrier will send it again");
                 incoming.ack.retry_later();

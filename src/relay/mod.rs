@@ -10,9 +10,11 @@
 //! (parking receipts that overtake their submit_sm_resp).
 
 mod carrier;
+pub(crate) use carrier::read_receipt;
 pub mod carrier_ids;
 pub(crate) mod events;
 mod mo;
+pub(crate) mod orphans;
 pub(crate) mod pump;
 pub mod receipt;
 
