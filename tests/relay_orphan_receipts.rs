@@ -2,12 +2,13 @@
 //! crash) is refused a few times in case its resp is only late, then accepted so the
 //! carrier stops re-sending it; a receipt that does match is unaffected.
 
+mod server_support;
 mod support_gateway;
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use smppd::pdu::{BindResp, Body, DeliverSm, MessageState, Pdu, SmppCodec, Tlv};
+use smppd::pdu::{BindResp, Body, Pdu, SmppCodec};
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
 
@@ -16,19 +17,10 @@ use support_gateway::*;
 const ESME_RX_T_APPN: u32 = 0x64;
 
 fn receipt(seq: u32, id: &str) -> Pdu {
-    let text = format!(
-        "id:{id} sub:001 dlvrd:001 submit date:2611281200 done date:2611281201 stat:DELIVRD err:000 text:"
-    );
-    let mut d = DeliverSm {
-        esm_class: 0x04,
-        source_addr: "13800138000".parse().unwrap(),
-        destination_addr: "1069001".parse().unwrap(),
-        short_message: text.as_bytes().try_into().unwrap(),
-        ..Default::default()
-    };
-    d.tlvs.push(Tlv::ReceiptedMessageId(id.parse().unwrap()));
-    d.tlvs.push(Tlv::MessageState(MessageState::DELIVERED));
-    Pdu::new(seq, Body::DeliverSm(Box::new(d)))
+    Pdu::new(
+        seq,
+        Body::DeliverSm(server_support::interop::receipt_for(id)),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
