@@ -3,8 +3,9 @@
 //! Accepted variations (each one seen from a real SMSC, see `proto-fixtures/dlr/README.md`):
 //! keys in any case and with `_`, extra or no spaces inside (`submit date`, `submit_date`,
 //! `submitdate`), spaces after the colon (`err: 0`), missing fields, `Text:` vs `text:`, a
-//! bare state word without its `stat:` key, unknown `key:value` fields (skipped), trailing
-//! NULs. Everything after `text:` is the text, spaces and colons included.
+//! bare state word without its `stat:` key, unknown `key:value` fields (skipped), NUL
+//! padding after the text or a value. Everything after `text:` is the text, spaces and
+//! colons included.
 
 use super::{DeliveryReceipt, DlrError, ReceiptDate, ReceiptStat};
 
@@ -96,7 +97,9 @@ pub fn parse(input: &str) -> Result<DeliveryReceipt, DlrError> {
         } else {
             rest.find(char::is_whitespace).unwrap_or(rest.len())
         };
-        let value = &rest[..end];
+        // A NUL-padded value (`err:001\0 …`, C-string fields) loses its padding like the
+        // whole text does: kept, it would vanish when the receipt is formatted last in line.
+        let value = rest[..end].trim_end_matches('\0');
         rest = rest[end..].trim_start();
         // First occurrence wins, so a later field cannot override what came first.
         match key {
@@ -136,6 +139,19 @@ mod tests {
         assert_eq!(r.stat, ReceiptStat::Delivrd);
         let r = parse("id:__ err: stat:UNDELIV").unwrap();
         assert_eq!((r.id.as_str(), r.err.as_deref()), ("__", Some("")));
+    }
+
+    #[test]
+    fn nul_padding_after_a_value_is_not_part_of_it() {
+        // Found by fuzz/fuzz_targets/receipt_text.rs: `err:001\0` kept its NUL, which the
+        // canonical form then lost (trailing NULs are trimmed), breaking format → parse.
+        let r = parse("id:6C7C7D\0\0 stat:zUNDELIV err:001\0 ext:x").unwrap();
+        assert_eq!(r.id, "6C7C7D");
+        assert_eq!(r.err.as_deref(), Some("001"));
+        assert_eq!(parse(&r.format()), Ok(r));
+        let r = parse("id:7\0 stat:\0 DELIVRD err:\0\0 text:a\0b").unwrap();
+        assert_eq!((r.stat, r.err.as_deref()), (ReceiptStat::Delivrd, Some("")));
+        assert_eq!(r.text.as_deref(), Some("a\0b"));
     }
 
     #[test]
