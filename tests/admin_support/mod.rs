@@ -381,5 +381,6 @@ pub fn message(id: MessageId, account: &str, dest: &str, secs: u64, segments: u1
         },
         validity_deadline: Some(at(secs + 3600)),
         accepted_at: at(secs),
+        reported_id: None,
     }
 }
