@@ -144,7 +144,7 @@ impl ChannelSet {
         Self::check(configs)?;
         let unchanged = {
             let running = self.running.read();
-            running.order.len() == configs.len()
+            running.order.iter().eq(configs.iter().map(|c| &c.name))
                 && configs.iter().all(|c| {
                     running
                         .channels
