@@ -10,24 +10,6 @@ use std::time::Duration;
 
 use support_gateway::*;
 
-/// Whether node with the npm smpp package is present; under CI=true its absence fails.
-fn node_smpp_available() -> bool {
-    let ok = std::process::Command::new("node")
-        .current_dir(interop_dir())
-        .args(["-e", "require('smpp')"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "node with the npm smpp package is required under CI=true (cd tests/interop && npm install)"
-        );
-        eprintln!("skipping: node with the npm smpp package not available");
-    }
-    ok
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submit_multi_receipts_carry_the_one_id_the_client_was_given() {
     if !node_smpp_available() {
