@@ -65,6 +65,7 @@ fn message() -> NewMessage {
         },
         validity_deadline: Some(now + Duration::from_secs(48 * 3600)),
         accepted_at: now,
+        reported_id: None,
     }
 }
 

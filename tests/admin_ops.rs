@@ -69,7 +69,7 @@ async fn readiness_needs_a_bound_channel_and_no_drain() {
         reconnect_max: Duration::from_millis(200),
         ..ChannelConfig::default()
     };
-    let channels = ChannelSet::start(&[cfg], tx).unwrap();
+    let channels = std::sync::Arc::new(ChannelSet::start(&[cfg], tx).unwrap());
     let f = Fixture::with_channels(channels.clone());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {

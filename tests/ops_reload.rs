@@ -1,7 +1,8 @@
 //! Config reload: the real binary gets SIGHUP after its config file changed; a bound client
 //! stays bound, the new password and quota apply to it and to new binds, and an invalid file
 //! is refused with the old config still working. In-process: what a reload reports, removed
-//! accounts are unbound, and a route to a channel that is not running is refused.
+//! accounts are unbound, a route to an undefined channel is refused, and carrier channels
+//! are added, rebound with new settings and removed while the others keep their binds.
 
 mod ops_support;
 mod support_gateway;
@@ -172,20 +173,15 @@ async fn reload_reports_unbinds_removed_accounts_and_refuses_unknown_channels() 
         .unwrap();
     assert_eq!(st, ESME_RINVPASWD);
 
-    // A route to a channel that is not running: refused, nothing applied.
+    // A route to a channel the file does not define: refused, nothing applied.
     let bad = two_accounts.replacen(
         "{ channel = \"cmcc-sim\" }]",
-        "{ channel = \"new-sim\" }]",
-        1,
-    );
-    let bad = bad.replacen(
-        "[[upstream.channels]]",
-        "[[upstream.channels]]\nname = \"new-sim\"\nhost = \"127.0.0.1\"\nport = 1\nsystem_id = \"x\"\npassword = \"x\"\n[[upstream.channels]]",
+        "{ channel = \"ghost-sim\" }]",
         1,
     );
     std::fs::write(&file, &bad).unwrap();
     let e = reloader.reload().unwrap_err().to_string();
-    assert!(e.contains("routing") && e.contains("restart"), "{e}");
+    assert!(e.contains("ghost-sim"), "{e}");
     let (_, st) = Esme::try_bind(addr, BindKind::Receiver, "other", "pw")
         .await
         .unwrap();
@@ -288,5 +284,109 @@ async fn an_account_removed_and_added_back_by_reloads_keeps_its_daily_usage() {
 
     shutdown.cancel();
     let _ = serving.await;
+    carriers.shutdown().await;
+}
+
+/// `toml` with the `[[upstream.channels]]` block of channel `name` replaced by `block`.
+fn replace_channel(toml: &str, name: &str, block: &str) -> String {
+    let at = toml
+        .find(&format!("name = \"{name}\""))
+        .expect("channel in config");
+    let start = toml[..at]
+        .rfind("[[upstream.channels]]")
+        .expect("block start");
+    let end = toml[at..]
+        .find("[[upstream.channels]]")
+        .map_or(toml.len(), |e| at + e);
+    format!("{}{block}{}", &toml[..start], &toml[end..])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_adds_rebinds_and_removes_carrier_channels_and_keeps_the_others_bound() {
+    use smppd::sim::{SimStats, Simulator};
+    let carriers = Carriers::start(|_, _| {}).await;
+    let extra = Simulator::start(support_gateway::sim_config())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("smppd.toml");
+    let original = base_toml(dir.path(), carriers.ports(), "\"never\"", "");
+    let InProcess {
+        addr,
+        reloader,
+        shutdown,
+        serving,
+    } = InProcess::start(&file, &original).await;
+    let binds = |op: &str| SimStats::get(&carriers.get(op).stats().binds);
+    support_gateway::wait_until("every channel bound", Duration::from_secs(10), || {
+        ["cmcc", "cucc", "ctcc"].iter().all(|op| binds(op) >= 1)
+    })
+    .await;
+    let (cmcc_binds, ctcc_binds) = (binds("cmcc"), binds("ctcc"));
+
+    // cucc-sim goes (its numbers now go to the new extra-sim), cmcc-sim gets a TPS limit.
+    let extra_block = format!(
+        "[[upstream.channels]]\nname = \"extra-sim\"\nhost = \"127.0.0.1\"\nport = {}\n\
+         system_id = \"smppd\"\npassword = \"sim\"\nresponse_timeout = \"1s\"\n\
+         enquire_link_interval = \"1s\"\nreconnect_max = \"1s\"\n",
+        extra.addr().port()
+    );
+    let edited = replace_channel(&original, "cucc-sim", &extra_block)
+        .replacen(
+            "[routing.groups.cucc]\nchannels = [{ channel = \"cucc-sim\" }]",
+            "[routing.groups.cucc]\nchannels = [{ channel = \"extra-sim\" }]",
+            1,
+        )
+        .replacen("{ channel = \"cucc-sim\" }, ", "", 1)
+        .replacen("name = \"cmcc-sim\"", "name = \"cmcc-sim\"\ntps = 500", 1);
+    assert!(!edited.contains("cucc-sim"), "{edited}");
+    std::fs::write(&file, &edited).unwrap();
+    let r = reloader.reload().expect("valid reload");
+    assert_eq!(r.channels.added, ["extra-sim"], "{r:?}");
+    assert_eq!(r.channels.restarted, ["cmcc-sim"], "{r:?}");
+    assert_eq!(r.channels.removed, ["cucc-sim"], "{r:?}");
+    assert!(r.routes_changed);
+    assert!(
+        !r.restart_needed.iter().any(|s| s.contains("upstream")),
+        "{r:?}"
+    );
+
+    // Unicom numbers reach the new channel, mobile ones the rebound cmcc-sim.
+    let mut client = Esme::bind(addr, BindKind::Transceiver, "demo", "demo").await;
+    let (unicom, mobile) = (number("cucc", 21), number("cmcc", 22));
+    assert_eq!(client.submit_text(&unicom, TEXT).await.0, 0);
+    assert_eq!(client.submit_text(&mobile, TEXT).await.0, 0);
+    let got = |sim: &smppd::sim::SimHandle, n: &str| {
+        sim.record()
+            .submits()
+            .iter()
+            .any(|s| s.destination_addr.ends_with(&n[3..]))
+    };
+    support_gateway::wait_until(
+        "unicom number on extra-sim",
+        Duration::from_secs(10),
+        || got(&extra, &unicom),
+    )
+    .await;
+    support_gateway::wait_until("mobile number on cmcc-sim", Duration::from_secs(10), || {
+        got(carriers.get("cmcc"), &mobile)
+    })
+    .await;
+    assert!(!got(carriers.get("cucc"), &unicom));
+    // The removed channel unbound; the changed one bound again; the unchanged one kept its bind.
+    support_gateway::wait_until("cucc-sim unbound", Duration::from_secs(10), || {
+        carriers.get("cucc").open_connections() == 0
+    })
+    .await;
+    assert_eq!(binds("cmcc"), cmcc_binds + 1);
+    assert_eq!(binds("ctcc"), ctcc_binds, "ctcc-sim kept its bind");
+
+    // The same file again changes no channel.
+    let r = reloader.reload().expect("valid reload");
+    assert_eq!(r.channels, smppd::upstream::ChannelChanges::default());
+
+    shutdown.cancel();
+    let _ = serving.await;
+    extra.shutdown().await;
     carriers.shutdown().await;
 }

@@ -603,3 +603,20 @@ async fn admission_answers_full_past_the_queue_bounds() {
     let depth = store.queue_depth();
     assert_eq!((depth.unsent_messages, depth.open_messages), (1, 2));
 }
+
+#[tokio::test]
+async fn a_submit_multi_destination_keeps_the_id_it_was_reported_under() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let first = message(id(1, 1), "acme", "8613800138000", 1);
+    let mut second = message(id(1, 2), "acme", "8613000130000", 1);
+    second.reported_id = Some(first.id);
+    store.accept(first.clone()).await.unwrap();
+    store.accept(second.clone()).await.unwrap();
+
+    let rec = store.get(second.id).await.unwrap().unwrap();
+    assert_eq!(rec.message, second);
+    assert_eq!(rec.message.client_id(), first.id);
+    let rec = store.get(first.id).await.unwrap().unwrap();
+    assert_eq!(rec.message.client_id(), first.id);
+}

@@ -161,6 +161,8 @@ pub(crate) struct Event {
 #[derive(Debug, Serialize)]
 pub(crate) struct MessageView {
     id: String,
+    /// The id the client was given, when not `id` (submit_multi destinations).
+    reported_id: Option<String>,
     account: String,
     bind: String,
     message_type: &'static str,
@@ -239,6 +241,7 @@ impl From<&MessageRecord> for MessageView {
         events.sort_by_key(|(t, _)| *t);
         MessageView {
             id: m.id.to_string(),
+            reported_id: m.reported_id.map(|r| r.to_string()),
             account: m.account.clone(),
             bind: m.bind.clone(),
             message_type: m.message_type.as_str(),

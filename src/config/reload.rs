@@ -1,7 +1,7 @@
 //! Config reload (SIGHUP, `POST /api/v1/config/reload`): re-read the file, validate it
 //! whole, then apply what can change while clients stay bound.
 //!
-//! An invalid file (syntax, validation, a route to a channel that is not running, a keyword
+//! An invalid file (syntax, validation, a route to a channel the file does not define, a keyword
 //! list that does not load, a template that does not compile, a bad log filter) is refused
 //! before anything is applied: the old config stays in force and the reason is logged.
 //!
@@ -9,8 +9,9 @@
 //! | --- | --- |
 //! | accounts: passwords, `allowed_ips`, bind types, `max_binds` (next bind); added accounts; removed accounts (their binds are told to unbind) | `[server]` (listeners, timers, windows, bind limits) |
 //! | account policy: TPS, daily/monthly caps, signatures, templates, checks (next submit; quota usage kept, and read back from the store for an account added again) | `[store]`, `[gateway]`, `[admin]`, `[sim]` |
-//! | `[policy]` lists, regex rules, windows, frequency limits | `[upstream]` channels |
-//! | `[routing]` rules and groups over the running channels | `routing.portability`, `policy.opt_out_file`, `policy.concat_*`, `policy.max_tracked_recipients`, `log.format` |
+//! | `[policy]` lists, regex rules, windows, frequency limits | `routing.portability` |
+//! | `[routing]` rules and groups | `policy.opt_out_file`, `policy.concat_*`, `policy.max_tracked_recipients`, `log.format` |
+//! | `[upstream]` channels: added ones start, changed ones rebind with their new settings, removed ones unbind; the others keep their binds | |
 //! | `log.filter` (when the file changed it) | |
 //!
 //! Live binds keep the account they bound with (a changed password applies to the next
@@ -31,6 +32,7 @@ use crate::gateway::Shared;
 use crate::policy::{AccountPolicy, Policy, PolicySettings};
 use crate::routing::RouteTable;
 use crate::server::Authenticator;
+use crate::upstream::{ChannelChanges, ChannelSet};
 
 /// Why a reload was refused; the old config stays in force.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,8 @@ pub struct ReloadReport {
     pub accounts_changed: Vec<String>,
     /// Binds told to unbind because their account was removed.
     pub binds_unbound: usize,
+    /// Carrier channels started, restarted with new settings, or stopped.
+    pub channels: ChannelChanges,
     /// Whether the route rules changed.
     pub routes_changed: bool,
     /// Whether `[policy]` changed (lists reloaded either way).
@@ -146,6 +150,7 @@ impl Reloader {
                     passwords_changed = ?r.passwords_changed,
                     changed = ?r.accounts_changed,
                     routes_changed = r.routes_changed,
+                    channels = ?r.channels,
                     policy_changed = r.policy_changed,
                     log_filter = ?r.log_filter,
                     "config reloaded"
@@ -213,18 +218,17 @@ impl Reloader {
         let now = SystemTime::now();
 
         // 1. Build and check everything before touching anything.
-        let names: Vec<&str> = inner.shared.channels.names().collect();
+        ChannelSet::check(&new.upstream.channels)
+            .map_err(|e| unappliable("upstream.channels", e.to_string()))?;
+        let names: Vec<&str> = new
+            .upstream
+            .channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         let old_routes = inner.shared.routes();
         let routes = RouteTable::new(&new.routing, &names)
-            .map_err(|e| {
-                unappliable(
-                    "routing",
-                    format!(
-                        "{e} (running channels: {}; adding a channel needs a restart)",
-                        names.join(", ")
-                    ),
-                )
-            })?
+            .map_err(|e| unappliable("routing", e.to_string()))?
             .with_portability(Arc::clone(old_routes.portability()));
         let log_filter = match &new.log.filter {
             Some(f) if new.log.filter != current.log.filter => {
@@ -293,6 +297,13 @@ impl Reloader {
             .iter()
             .map(|a| (a.system_id.clone(), Arc::new(a.clone())))
             .collect();
+        // Channels first: the new routes may name a channel that starts now. A message
+        // routed a moment ago to a channel that stops is retried on another one.
+        report.channels = inner
+            .shared
+            .channels
+            .apply(&new.upstream.channels)
+            .map_err(|e| unappliable("upstream.channels", e.to_string()))?;
         *inner.shared.routes.write() = Arc::new(routes);
         if let Some(f) = &log_filter {
             if let Some(log) = inner.log.read().as_ref() {
@@ -328,10 +339,6 @@ fn restart_needed(old: &Config, new: &Config) -> Vec<&'static str> {
     check(old.gateway != new.gateway, "gateway");
     check(old.admin != new.admin, "admin");
     check(old.sim.carriers != new.sim.carriers, "sim");
-    check(
-        old.upstream.channels != new.upstream.channels,
-        "upstream.channels",
-    );
     check(
         old.routing.portability != new.routing.portability,
         "routing.portability",

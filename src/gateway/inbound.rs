@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::BytesMut;
 
+use crate::message::MessageId;
 use crate::pdu::{CommandStatus, DataSm, SmppTime, SubmitSm, Tlvs};
 use crate::store::{Address, ConcatInfo, ResendPayload};
 use crate::text::{self, Coding, ConcatMethod, SplitOptions};
@@ -27,6 +28,9 @@ pub struct Inbound {
     pub payload: ResendPayload,
     /// validity_period as an absolute deadline, when the client gave one.
     pub validity_deadline: Option<SystemTime>,
+    /// For the second and later destinations of a submit_multi: the id the client was
+    /// given for the whole request (see [`crate::store::NewMessage::reported_id`]).
+    pub reported_id: Option<MessageId>,
 }
 
 /// Why a message could not be read; each maps to the status the client gets.
@@ -210,6 +214,7 @@ fn read(f: Fields<'_>, now: SystemTime) -> Result<Inbound, InboundError> {
         segments,
         payload: f.payload,
         validity_deadline,
+        reported_id: None,
     })
 }
 

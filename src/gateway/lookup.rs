@@ -75,11 +75,14 @@ impl Gateway for Pipeline {
                 short_message: pdu.short_message.clone(),
                 tlvs: pdu.tlvs.clone(),
             };
-            match self
-                .shared
-                .submit(bind, inbound::from_submit_sm(&single, now), now)
-                .await
-            {
+            // One message_id answers the whole request (SMPP 3.4 §4.5.2): every
+            // destination after the first accepted one is reported under that id, so its
+            // receipt carries an id the client knows (told apart by the recipient).
+            let read = inbound::from_submit_sm(&single, now).map(|mut m| {
+                m.reported_id = first;
+                m
+            });
+            match self.shared.submit(bind, read, now).await {
                 Ok(id) => {
                     first.get_or_insert(id);
                 }

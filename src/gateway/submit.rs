@@ -313,6 +313,7 @@ impl Shared {
                     inbound::default_deadline(now, self.settings.default_validity)
                 })),
                 accepted_at: now,
+                reported_id: msg.reported_id,
             };
         self.store.accept(record).await.map_err(|e| {
             tracing::error!(error = %e, "store refused an accepted message; client told to retry");

@@ -138,7 +138,7 @@ pub(crate) fn for_record(rec: &MessageRecord) -> Option<DeliverSm> {
         .unwrap_or_default()
     };
     let target = ReceiptTarget {
-        message_id: m.id,
+        message_id: m.client_id(),
         source: (
             m.payload.source.ton,
             m.payload.source.npi,
@@ -297,6 +297,7 @@ mod tests {
                 },
                 validity_deadline: None,
                 accepted_at: at,
+                reported_id: None,
             },
             state: MessageState::Final,
             routed: None,

@@ -13,6 +13,9 @@ use super::auth::BindRejection;
 use super::state::BindType;
 use crate::pdu::{CommandStatus, DeliverSm};
 
+/// How long [`SessionRegistry::deliver`] waits for room when every receiver queue is full.
+const FULL_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
 /// How a deliver_sm handed to [`SessionRegistry::deliver`] ended. Anything but `Ok` means the
 /// client does **not** have the message: keep it and call `deliver` again later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +23,7 @@ pub enum DeliverError {
     /// The account has no receiver or transceiver bind right now.
     #[error("no receiver bind for the account")]
     NoReceiver,
-    /// Every receiver bind's outbound queue is full.
+    /// Every receiver bind's outbound queue stayed full for 2 s.
     #[error("all receiver binds are busy")]
     Busy,
     /// The session did not answer within response_timeout (SMPP 3.4 §7.2 response_timer).
@@ -336,7 +339,16 @@ impl SessionRegistry {
                 | Err(mpsc::error::TrySendError::Closed(back)) => item = back,
             }
         }
-        Err(DeliverError::Busy)
+        // Every queue is full: the clients are slow (a burst of receipts), not gone. Wait
+        // for room on whichever queue frees first rather than failing at once, which sent
+        // the caller to its slow retry; bounded, so a bind that never drains fails it.
+        let room = futures::future::select_ok(receivers.iter().map(|tx| Box::pin(tx.reserve())));
+        match tokio::time::timeout(FULL_QUEUE_WAIT, room).await {
+            Ok(Ok((permit, _))) => permit.send(item),
+            Ok(Err(_)) => return Err(DeliverError::SessionClosed),
+            Err(_) => return Err(DeliverError::Busy),
+        }
+        answer.await.unwrap_or(Err(DeliverError::SessionClosed))
     }
 }
 

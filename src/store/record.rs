@@ -99,6 +99,17 @@ pub struct NewMessage {
     pub validity_deadline: Option<SystemTime>,
     /// When smppd accepted it.
     pub accepted_at: SystemTime,
+    /// The message_id the client was given, when it is not `id`: the destinations of one
+    /// `submit_multi` are stored as one message each, but the client got one id (SMPP 3.4
+    /// §4.5.2), the first accepted destination's; their receipts carry it.
+    pub reported_id: Option<MessageId>,
+}
+
+impl NewMessage {
+    /// The id the client knows this message by (receipts carry it).
+    pub fn client_id(&self) -> MessageId {
+        self.reported_id.unwrap_or(self.id)
+    }
 }
 
 /// Where routing sent a message: the channel, and the carrier and province that

@@ -56,7 +56,9 @@ pub use config::{
 pub use outcome::{
     ChannelCounters, Incoming, OutboundMessage, SendReport, SubmitOutcome, UpstreamEvent,
 };
-pub use set::{ChannelSet, ChannelState, ChannelStatus, SessionStatus, UpstreamError};
+pub use set::{
+    ChannelChanges, ChannelSet, ChannelState, ChannelStatus, SessionStatus, UpstreamError,
+};
 pub use status::StatusClass;
 pub use throttle::RateLimiter;
 pub use window::{SequenceNumbers, Window};

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
+use parking_lot::{Mutex, RwLock};
+
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -77,13 +79,35 @@ pub enum UpstreamError {
     /// Two channels share a name.
     #[error("upstream channel {0:?} is configured twice")]
     DuplicateChannel(String),
+    /// The channels were shut down (or there is no runtime to run them): none starts.
+    #[error("upstream channels are shut down")]
+    Stopped,
 }
 
-/// The running channels.
-#[derive(Debug, Clone, Default)]
+/// The running channels. A config reload adds, restarts and removes channels while the
+/// others keep their binds ([`ChannelSet::apply`]).
+#[derive(Debug, Default)]
 pub struct ChannelSet {
+    running: RwLock<Running>,
+    /// Where the channels' receipts and MO go; taken at shutdown (no channel starts after).
+    events: Mutex<Option<mpsc::Sender<UpstreamEvent>>>,
+}
+
+#[derive(Debug, Default)]
+struct Running {
     channels: HashMap<String, Channel>,
     order: Vec<String>,
+}
+
+/// What [`ChannelSet::apply`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChannelChanges {
+    /// Channels started.
+    pub added: Vec<String>,
+    /// Channels whose settings changed: unbound and bound again with the new ones.
+    pub restarted: Vec<String>,
+    /// Channels unbound and stopped.
+    pub removed: Vec<String>,
 }
 
 impl ChannelSet {
@@ -92,7 +116,16 @@ impl ChannelSet {
         configs: &[ChannelConfig],
         events: mpsc::Sender<UpstreamEvent>,
     ) -> Result<ChannelSet, UpstreamError> {
-        let mut set = ChannelSet::default();
+        let set = ChannelSet {
+            running: RwLock::default(),
+            events: Mutex::new(Some(events)),
+        };
+        set.apply(configs)?;
+        Ok(set)
+    }
+
+    /// Checks channel settings as [`ChannelSet::apply`] would, changing nothing.
+    pub fn check(configs: &[ChannelConfig]) -> Result<(), UpstreamError> {
         let mut seen = std::collections::HashSet::new();
         for cfg in configs {
             cfg.validate()?;
@@ -100,34 +133,90 @@ impl ChannelSet {
                 return Err(UpstreamError::DuplicateChannel(cfg.name.clone()));
             }
         }
-        for cfg in configs {
-            set.order.push(cfg.name.clone());
-            set.channels.insert(
-                cfg.name.clone(),
-                Channel::start(cfg.clone(), events.clone()),
-            );
+        Ok(())
+    }
+
+    /// Makes the running channels those of `configs`: new names start, changed ones are
+    /// stopped and started again with their new settings, missing ones stop (their
+    /// outstanding submits end as lost, which the dispatcher retries elsewhere). Channels
+    /// whose settings did not change keep their binds. Must run inside a Tokio runtime.
+    pub fn apply(&self, configs: &[ChannelConfig]) -> Result<ChannelChanges, UpstreamError> {
+        Self::check(configs)?;
+        let unchanged = {
+            let running = self.running.read();
+            running.order.iter().eq(configs.iter().map(|c| &c.name))
+                && configs.iter().all(|c| {
+                    running
+                        .channels
+                        .get(&c.name)
+                        .is_some_and(|r| r.config() == c)
+                })
+        };
+        if unchanged {
+            return Ok(ChannelChanges::default());
         }
-        Ok(set)
+        let events = self.events.lock().clone().ok_or(UpstreamError::Stopped)?;
+        // Channel tasks run on the runtime; refuse before changing anything without one.
+        tokio::runtime::Handle::try_current().map_err(|_| UpstreamError::Stopped)?;
+        let mut changes = ChannelChanges::default();
+        let mut stopping = Vec::new();
+        {
+            let mut running = self.running.write();
+            for cfg in configs {
+                match running.channels.get(&cfg.name) {
+                    Some(old) if old.config() == cfg => continue,
+                    Some(_) => changes.restarted.push(cfg.name.clone()),
+                    None => changes.added.push(cfg.name.clone()),
+                }
+                let started = Channel::start(cfg.clone(), events.clone());
+                stopping.extend(running.channels.insert(cfg.name.clone(), started));
+            }
+            let keep: std::collections::HashSet<&str> =
+                configs.iter().map(|c| c.name.as_str()).collect();
+            let gone: Vec<String> = running
+                .channels
+                .keys()
+                .filter(|n| !keep.contains(n.as_str()))
+                .cloned()
+                .collect();
+            for name in gone {
+                stopping.extend(running.channels.remove(&name));
+                changes.removed.push(name);
+            }
+            running.order = configs.iter().map(|c| c.name.clone()).collect();
+        }
+        for channel in stopping {
+            tokio::spawn(async move { channel.shutdown().await });
+        }
+        Ok(changes)
     }
 
     /// The channel called `name`.
-    pub fn get(&self, name: &str) -> Option<&Channel> {
-        self.channels.get(name)
+    pub fn get(&self, name: &str) -> Option<Channel> {
+        self.running.read().channels.get(name).cloned()
     }
 
     /// Channel names in configuration order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(String::as_str)
+    pub fn names(&self) -> Vec<String> {
+        self.running.read().order.clone()
     }
 
     /// Whether routing may send on `name` now: connected, bound, not saturated.
     pub fn is_available(&self, name: &str) -> bool {
-        self.channels.get(name).is_some_and(Channel::is_available)
+        self.running
+            .read()
+            .channels
+            .get(name)
+            .is_some_and(Channel::is_available)
     }
 
     /// Whether channel `name` is bound, even if saturated (see [`Channel::is_bound`]).
     pub fn is_bound(&self, name: &str) -> bool {
-        self.channels.get(name).is_some_and(Channel::is_bound)
+        self.running
+            .read()
+            .channels
+            .get(name)
+            .is_some_and(Channel::is_bound)
     }
 
     /// Sends `msg` on channel `name`.
@@ -137,7 +226,6 @@ impl ChannelSet {
         msg: OutboundMessage,
     ) -> Result<SendReport, UpstreamError> {
         let channel = self
-            .channels
             .get(name)
             .ok_or_else(|| UpstreamError::UnknownChannel(name.to_string()))?;
         Ok(channel.send(msg).await)
@@ -145,16 +233,20 @@ impl ChannelSet {
 
     /// Status of every channel, in configuration order.
     pub fn status(&self) -> Vec<ChannelStatus> {
-        self.order
+        let running = self.running.read();
+        running
+            .order
             .iter()
-            .filter_map(|n| self.channels.get(n))
+            .filter_map(|n| running.channels.get(n))
             .map(Channel::status)
             .collect()
     }
 
-    /// Unbinds and stops every channel.
+    /// Unbinds and stops every channel; none starts after this.
     pub async fn shutdown(&self) {
-        futures::future::join_all(self.channels.values().map(Channel::shutdown)).await;
+        self.events.lock().take();
+        let channels: Vec<Channel> = self.running.read().channels.values().cloned().collect();
+        futures::future::join_all(channels.iter().map(Channel::shutdown)).await;
     }
 }
 

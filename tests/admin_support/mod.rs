@@ -138,10 +138,10 @@ channels = [{ channel = "sim" }]
 impl Fixture {
     /// A fixture with no carrier channels (not ready).
     pub fn new() -> Fixture {
-        Fixture::with_channels(ChannelSet::default())
+        Fixture::with_channels(Arc::new(ChannelSet::default()))
     }
 
-    pub fn with_channels(channels: ChannelSet) -> Fixture {
+    pub fn with_channels(channels: Arc<ChannelSet>) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(
             SqliteStore::open(&StoreConfig {
@@ -194,7 +194,7 @@ impl Fixture {
         let state = AdminState::new(
             store.clone(),
             policy.clone(),
-            Arc::new(channels),
+            channels,
             routes,
             metrics.clone(),
         )
@@ -381,5 +381,6 @@ pub fn message(id: MessageId, account: &str, dest: &str, secs: u64, segments: u1
         },
         validity_deadline: Some(at(secs + 3600)),
         accepted_at: at(secs),
+        reported_id: None,
     }
 }

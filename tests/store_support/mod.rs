@@ -64,6 +64,7 @@ pub fn message(id: MessageId, account: &str, dest: &str, secs: u64) -> NewMessag
         },
         validity_deadline: Some(at(secs + 3600)),
         accepted_at: at(secs),
+        reported_id: None,
     }
 }
 

@@ -246,21 +246,36 @@ pub async fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> b
     }
 }
 
-/// Whether python3 with smpplib is present; under CI=true its absence fails the test.
-pub fn smpplib_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import smpplib"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+/// Whether `check` runs successfully; under CI=true its absence fails the test (CI installs
+/// every tool: tests/run.sh), elsewhere the test is skipped with a note.
+pub fn tool_available(what: &str, check: &mut std::process::Command) -> bool {
+    let ok = check.output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "python3 with smpplib is required under CI=true"
+            "{what} is required under CI=true (run tests/run.sh to install it)"
         );
-        eprintln!("skipping: python3 with smpplib not available");
+        eprintln!("skipping: {what} not available");
     }
     ok
+}
+
+/// Whether python3 with smpplib is present.
+pub fn smpplib_available() -> bool {
+    tool_available(
+        "python3 with smpplib",
+        std::process::Command::new("python3").args(["-c", "import smpplib"]),
+    )
+}
+
+/// Whether node with the npm smpp package is present (`cd tests/interop && npm install`).
+pub fn node_smpp_available() -> bool {
+    tool_available(
+        "node with the npm smpp package",
+        std::process::Command::new("node")
+            .current_dir(interop_dir())
+            .args(["-e", "require('smpp')"]),
+    )
 }
 
 /// `tests/interop/`.

@@ -101,18 +101,40 @@ async fn deliver_rotates_over_receivers_and_reports_outcomes() {
     assert_eq!(d.await.unwrap(), Err(DeliverError::SessionClosed));
 }
 
-#[tokio::test]
-async fn full_queues_report_busy_instead_of_buffering() {
+#[tokio::test(start_paused = true)]
+async fn a_full_queue_is_waited_on_and_reports_busy_only_if_it_stays_full() {
     let reg = SessionRegistry::new();
-    let (r1, _q1) = handle(&reg, BindType::Receiver, 1);
+    let (r1, mut q1) = handle(&reg, BindType::Receiver, 1);
     let _g = reg.register("acme", 2, r1, PROBE).await.unwrap();
     let reg2 = reg.clone();
     let _first = tokio::spawn(async move { reg2.deliver("acme", Box::default()).await });
     tokio::task::yield_now().await;
+
+    // The queue is full; the session takes the first deliver_sm a second later: the second
+    // one is queued then, not refused.
+    let reg3 = reg.clone();
+    let second = tokio::spawn(async move { reg3.deliver("acme", Box::default()).await });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!second.is_finished(), "waits for room instead of failing");
+    let first = q1.recv().await.unwrap();
+    let queued = q1
+        .recv()
+        .await
+        .expect("the second deliver_sm got the freed room");
+    first.done.send(Ok(())).unwrap();
+    queued.done.send(Ok(())).unwrap();
+    assert_eq!(second.await.unwrap(), Ok(()));
+
+    // A queue that stays full: Busy after the bounded wait.
+    let reg4 = reg.clone();
+    let _third = tokio::spawn(async move { reg4.deliver("acme", Box::default()).await });
+    tokio::task::yield_now().await;
+    let started = tokio::time::Instant::now();
     assert_eq!(
         reg.deliver("acme", Box::default()).await,
         Err(DeliverError::Busy)
     );
+    assert_eq!(started.elapsed(), FULL_QUEUE_WAIT);
     assert!(DeliverError::Busy.is_retryable());
     assert!(!DeliverError::Rejected(CommandStatus::ESME_RX_P_APPN).is_retryable());
 }

@@ -17,6 +17,10 @@ pub(super) fn to_current(conn: &mut Connection, from: i64) -> Result<(), StoreEr
         // WAL page per accepted message.
         tx.execute_batch("DROP INDEX IF EXISTS message_dest")?;
     }
+    if from < 4 && !has_column(&tx, "reported_id")? {
+        // Version 3 → 4: the id a submit_multi destination was reported under (NULL: its own).
+        tx.execute_batch("ALTER TABLE message ADD COLUMN reported_id INTEGER")?;
+    }
     tx.commit()?;
     tracing::info!(
         from,
@@ -26,15 +30,20 @@ pub(super) fn to_current(conn: &mut Connection, from: i64) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Whether the `message` table has column `name` (a migration interrupted after adding it
+/// is run again at the next start).
+fn has_column(tx: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('message') WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
 /// Version 1 → 2: the owed receipt moves from `receipt_owed` (a row and an index entry of
 /// its own per message) into the message row; acknowledged receipts keep their record.
 fn receipt_into_message(tx: &Connection) -> Result<(), StoreError> {
-    let has_column: bool = tx.query_row(
-        "SELECT COUNT(*) > 0 FROM pragma_table_info('message') WHERE name = 'receipt_state'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_column {
+    if !has_column(tx, "receipt_state")? {
         tx.execute_batch(
             "ALTER TABLE message ADD COLUMN receipt_state INTEGER;
              ALTER TABLE message ADD COLUMN receipt_attempts INTEGER;
@@ -207,6 +216,27 @@ mod tests {
             .map(|m| m.message.id.as_u64())
             .collect();
         assert_eq!(ids, [7 << 28]);
+    }
+
+    #[test]
+    fn a_version_3_file_gets_reported_id_and_its_messages_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let c = open_writer(&path, FsyncPolicy::Never).unwrap();
+            insert_message(&c, 5, None);
+            c.execute_batch(
+                "ALTER TABLE message DROP COLUMN reported_id;
+                 UPDATE meta SET value = 3 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        }
+        let c = open_writer(&path, FsyncPolicy::Never).unwrap();
+        let rec = crate::store::sqlite::read::load(&c, crate::message::MessageId::from_u64(5))
+            .unwrap()
+            .expect("the old message loads");
+        assert_eq!(rec.message.reported_id, None);
+        assert_eq!(rec.message.client_id().as_u64(), 5);
     }
 
     #[test]

@@ -23,9 +23,9 @@ pub(super) fn accept(
              dest_ton, dest_npi, dest_addr, esm_class, protocol_id, priority_flag,
              schedule_delivery_time, validity_period, registered_delivery,
              replace_if_present_flag, data_coding, sm_default_msg_id, short_message, tlvs,
-             validity_deadline, accepted_at, bytes, state)
+             validity_deadline, accepted_at, bytes, reported_id, state)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, 0)",
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, 0)",
     )?;
     let inserted = st.execute(params![
         db_id(m.id),
@@ -58,6 +58,7 @@ pub(super) fn accept(
         m.validity_deadline.map(to_ms),
         to_ms(m.accepted_at),
         bytes,
+        m.reported_id.map(db_id),
     ]);
     match inserted {
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {

@@ -32,11 +32,11 @@ macro_rules! message_columns {
     registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id,
     short_message, tlvs, validity_deadline, accepted_at, state, routed_channel,
     routed_at, route_carrier, route_province, final_state, final_reason, final_at,
-    final_generated"
+    final_generated, reported_id"
     };
 }
 const MESSAGE_SELECT: &str = concat!("SELECT ", message_columns!(), " FROM message WHERE id = ?1");
-/// [`MESSAGE_SELECT`] and the statistics day (column 37), for the finalizing write.
+/// [`MESSAGE_SELECT`] and the statistics day (column 38), for the finalizing write.
 const MESSAGE_SELECT_DAY: &str = concat!(
     "SELECT ",
     message_columns!(),
@@ -110,6 +110,9 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<(MessageRecord, String)> {
             payload,
             validity_deadline: r.get::<_, Option<i64>>(26)?.map(from_ms),
             accepted_at: from_ms(r.get(27)?),
+            reported_id: r
+                .get::<_, Option<i64>>(37)?
+                .map(|v| MessageId::from_u64(v as u64)),
         },
         state: state_of(r.get(28)?),
         routed,
@@ -138,7 +141,7 @@ pub(crate) fn message_with_day(
         .prepare_cached(MESSAGE_SELECT_DAY)?
         .query_row([db_id(id)], |r| {
             let (rec, mtype) = message_from_row(r)?;
-            Ok((rec, mtype, r.get::<_, String>(37)?))
+            Ok((rec, mtype, r.get::<_, String>(38)?))
         })
         .optional()?;
     let Some((mut rec, mtype, day)) = row else {
@@ -402,6 +405,7 @@ mod tests {
             "final_reason",
             "final_at",
             "final_generated",
+            "reported_id",
         ];
         assert_eq!(names, expected);
         // Every column of the table is read but the two the record does not carry (a new

@@ -9,7 +9,8 @@ use crate::store::{FsyncPolicy, StoreError};
 /// Bumped when the schema changes; a newer file is refused, an older one migrated
 /// (`migrate.rs`). 2: the owed client receipt lives in the message row (was `receipt_owed`).
 /// 3: the recipient index is `message_recipient` (was `message_dest`).
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+/// 4: `message.reported_id` (the id a submit_multi destination was reported under).
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS message(
     routed_at INTEGER,
     final_state TEXT, final_reason TEXT, final_at INTEGER, final_generated INTEGER,
     receipt_state INTEGER, receipt_attempts INTEGER, receipt_created_at INTEGER,
-    receipt_last_attempt_at INTEGER, receipt_acked_at INTEGER
+    receipt_last_attempt_at INTEGER, receipt_acked_at INTEGER,
+    reported_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS message_open ON message(state, id) WHERE state < 3;
 CREATE INDEX IF NOT EXISTS message_validity ON message(validity_deadline)
