@@ -134,12 +134,7 @@ pub fn main() -> ExitCode {
             crate::config::Config::load(&config)
                 .map_err(|e| e.to_string())
                 .and_then(|c| {
-                    let names: Vec<&str> = c
-                        .upstream
-                        .channels
-                        .iter()
-                        .map(|ch| ch.name.as_str())
-                        .collect();
+                    let names = c.upstream.channel_names();
                     crate::routing::cli::explain_route(
                         &c.routing,
                         &names,

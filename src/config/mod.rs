@@ -70,6 +70,13 @@ pub struct UpstreamSection {
     pub channels: Vec<ChannelConfig>,
 }
 
+impl UpstreamSection {
+    /// The channels' names in file order (what routes may name).
+    pub fn channel_names(&self) -> Vec<&str> {
+        self.channels.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
 /// `[sim]`: simulated carriers started inside smppd (the demo; never in production).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,12 +213,7 @@ impl Config {
                 ));
             }
         }
-        let names: Vec<&str> = raw
-            .upstream
-            .channels
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
+        let names = raw.upstream.channel_names();
         // A config with neither routes nor channels is a server-only config (tests, tools);
         // `smppd run` still refuses it when it builds the route table.
         if !raw.routing.rules.is_empty() || !names.is_empty() {

@@ -220,12 +220,7 @@ impl Reloader {
         // 1. Build and check everything before touching anything.
         ChannelSet::check(&new.upstream.channels)
             .map_err(|e| unappliable("upstream.channels", e.to_string()))?;
-        let names: Vec<&str> = new
-            .upstream
-            .channels
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
+        let names = new.upstream.channel_names();
         let old_routes = inner.shared.routes();
         let routes = RouteTable::new(&new.routing, &names)
             .map_err(|e| unappliable("routing", e.to_string()))?

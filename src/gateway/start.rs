@@ -102,12 +102,7 @@ pub async fn start(cfg: &Config) -> Result<Started, StartError> {
     let (events_tx, events_rx) = mpsc::channel(cfg.gateway.dispatch_queue.clamp(1024, 65_536));
     let channels = ChannelSet::start(&cfg.upstream.channels, events_tx)
         .map_err(|e| StartError::Upstream(e.to_string()))?;
-    let names: Vec<&str> = cfg
-        .upstream
-        .channels
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let names = cfg.upstream.channel_names();
     let portability = PortabilityTable::from_config(&cfg.routing.portability)
         .map_err(|e| StartError::Routing(e.to_string()))?;
     let routes = RouteTable::new(&cfg.routing, &names)

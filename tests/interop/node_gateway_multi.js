@@ -6,27 +6,13 @@
 // registered_delivery to every DEST, then reads RECEIPTS deliver_sm on the receiver. Prints
 // one JSON line with the submit_multi_resp and every receipt. Exits non-zero after 30 s.
 'use strict';
-const smpp = require('smpp');
+const { connect: connectTo, call, exitAfter } = require('./node_common');
 
 const [host, port, dests, wanted] = process.argv.slice(2);
 const url = `smpp://${host}:${port}`;
 const out = { receipts: [] };
-setTimeout(() => {
-  console.error(`node_gateway_multi: timed out with ${JSON.stringify(out)}`);
-  process.exit(2);
-}, 30000).unref();
-
-function connect() {
-  return new Promise((resolve, reject) => {
-    const s = smpp.connect({ url });
-    s.on('connect', () => resolve(s));
-    s.on('error', reject);
-  });
-}
-
-function call(session, op, params) {
-  return new Promise((resolve) => session[op](params || {}, resolve));
-}
+exitAfter(30000, () => `node_gateway_multi: timed out with ${JSON.stringify(out)}`);
+const connect = () => connectTo(url);
 
 async function main() {
   const rx = await connect();

@@ -4,27 +4,12 @@
 // Prints "READY" once the receiver is bound and the submits are answered, then one JSON line
 // with everything observed. Exits non-zero if anything hangs for more than 15 s.
 'use strict';
-const smpp = require('smpp');
+const { connect: connectTo, call, exitAfter } = require('./node_common');
 
 const [host, port] = process.argv.slice(2);
 const url = `smpp://${host}:${port}`;
-setTimeout(() => {
-  console.error('node_smpp_client: timed out');
-  process.exit(2);
-}, 15000).unref();
-
-function connect() {
-  return new Promise((resolve, reject) => {
-    const s = smpp.connect({ url });
-    s.on('connect', () => resolve(s));
-    s.on('error', reject);
-  });
-}
-
-// Calls an operation and resolves with its response PDU (whatever its status).
-function call(session, op, params) {
-  return new Promise((resolve) => session[op](params || {}, resolve));
-}
+exitAfter(15000, 'node_smpp_client: timed out');
+const connect = () => connectTo(url);
 
 async function submitParts(session, parts) {
   const out = [];
