@@ -324,7 +324,8 @@ async fn a_reload_adds_rebinds_and_removes_carrier_channels_and_keeps_the_others
     .await;
     let (cmcc_binds, ctcc_binds) = (binds("cmcc"), binds("ctcc"));
 
-    // cucc-sim goes (its numbers now go to the new extra-sim), cmcc-sim gets a TPS limit.
+    // cucc-sim goes (its numbers now go to the new extra-sim), cmcc-sim gets a smaller
+    // window (a rebind), ctcc-sim a TPS cap (applied in place).
     let extra_block = format!(
         "[[upstream.channels]]\nname = \"extra-sim\"\nhost = \"127.0.0.1\"\nport = {}\n\
          system_id = \"smppd\"\npassword = \"sim\"\nresponse_timeout = \"1s\"\n\
@@ -338,11 +339,13 @@ async fn a_reload_adds_rebinds_and_removes_carrier_channels_and_keeps_the_others
             1,
         )
         .replacen("{ channel = \"cucc-sim\" }, ", "", 1)
-        .replacen("name = \"cmcc-sim\"", "name = \"cmcc-sim\"\ntps = 500", 1);
+        .replacen("name = \"cmcc-sim\"", "name = \"cmcc-sim\"\nwindow = 8", 1)
+        .replacen("name = \"ctcc-sim\"", "name = \"ctcc-sim\"\ntps = 4", 1);
     assert!(!edited.contains("cucc-sim"), "{edited}");
     std::fs::write(&file, &edited).unwrap();
     let r = reloader.reload().expect("valid reload");
     assert_eq!(r.channels.added, ["extra-sim"], "{r:?}");
+    assert_eq!(r.channels.retuned, ["ctcc-sim"], "{r:?}");
     assert_eq!(r.channels.restarted, ["cmcc-sim"], "{r:?}");
     assert_eq!(r.channels.removed, ["cucc-sim"], "{r:?}");
     assert!(r.routes_changed);
@@ -351,7 +354,12 @@ async fn a_reload_adds_rebinds_and_removes_carrier_channels_and_keeps_the_others
         "{r:?}"
     );
 
-    // Unicom numbers reach the new channel, mobile ones the rebound cmcc-sim.
+    // Unicom numbers reach the new channel, mobile ones the rebound cmcc-sim (once bound
+    // again: until then the fallback group would send them elsewhere).
+    support_gateway::wait_until("cmcc-sim bound again", Duration::from_secs(10), || {
+        binds("cmcc") > cmcc_binds
+    })
+    .await;
     let mut client = Esme::bind(addr, BindKind::Transceiver, "demo", "demo").await;
     let (unicom, mobile) = (number("cucc", 21), number("cmcc", 22));
     assert_eq!(client.submit_text(&unicom, TEXT).await.0, 0);
@@ -380,6 +388,39 @@ async fn a_reload_adds_rebinds_and_removes_carrier_channels_and_keeps_the_others
     .await;
     assert_eq!(binds("cmcc"), cmcc_binds + 1);
     assert_eq!(binds("ctcc"), ctcc_binds, "ctcc-sim kept its bind");
+
+    // ctcc-sim's new cap is in force on its old binds: 5 submits at 4/s span a second.
+    let telecom: Vec<String> = (30..35).map(|i| number("ctcc", i)).collect();
+    for n in &telecom {
+        assert_eq!(client.submit_text(n, TEXT).await.0, 0);
+    }
+    let arrivals = || -> Vec<u64> {
+        let submits = carriers.get("ctcc").record().submits();
+        let ours = submits.iter().filter(|s| {
+            telecom
+                .iter()
+                .any(|n| s.destination_addr.ends_with(&n[3..]))
+        });
+        ours.map(|s| s.received_at_ms).collect()
+    };
+    support_gateway::wait_until("5 submits on ctcc-sim", Duration::from_secs(10), || {
+        arrivals().len() == 5
+    })
+    .await;
+    let mut at = arrivals();
+    at.sort_unstable();
+    // The first slot may be owed to the schedule of an earlier submit; the four after it
+    // are 250 ms apart.
+    let span = at[4] - at[1];
+    assert!(
+        span >= 700,
+        "4 submits at 4 TPS came within {span} ms: {at:?}"
+    );
+    assert_eq!(
+        binds("ctcc"),
+        ctcc_binds,
+        "ctcc-sim still on its first bind"
+    );
 
     // The same file again changes no channel.
     let r = reloader.reload().expect("valid reload");

@@ -68,7 +68,7 @@ pub struct ReloadReport {
     pub accounts_changed: Vec<String>,
     /// Binds told to unbind because their account was removed.
     pub binds_unbound: usize,
-    /// Carrier channels started, restarted with new settings, or stopped.
+    /// Carrier channels started, given a new TPS cap, restarted with new settings, or stopped.
     pub channels: ChannelChanges,
     /// Whether the route rules changed.
     pub routes_changed: bool,

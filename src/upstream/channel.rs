@@ -215,6 +215,17 @@ impl Drop for GateWaiting<'_> {
     }
 }
 
+/// How a channel's new settings differ from those it runs with ([`Channel::change_to`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelChange {
+    /// Nothing to do.
+    None,
+    /// Only the TPS cap: applied in place ([`Channel::set_tps`]), binds kept.
+    Rate,
+    /// Anything else (address, credentials, sessions, window, rules…): unbind and bind again.
+    Restart,
+}
+
 /// A carrier channel: its sessions run as background tasks until [`Channel::shutdown`].
 #[derive(Debug, Clone)]
 pub struct Channel {
@@ -256,9 +267,32 @@ impl Channel {
         &self.shared.name
     }
 
-    /// The channel's configuration.
+    /// The channel's configuration as started; its TPS cap may have changed since
+    /// ([`Channel::set_tps`]).
     pub fn config(&self) -> &ChannelConfig {
         &self.shared.cfg
+    }
+
+    /// What it takes to run with `cfg` instead of the settings in force.
+    pub fn change_to(&self, cfg: &ChannelConfig) -> ChannelChange {
+        let started = &self.shared.cfg;
+        let same_but_tps = ChannelConfig {
+            tps: started.tps,
+            ..cfg.clone()
+        } == *started;
+        if !same_but_tps {
+            ChannelChange::Restart
+        } else if cfg.tps != self.shared.limiter.configured_tps() {
+            ChannelChange::Rate
+        } else {
+            ChannelChange::None
+        }
+    }
+
+    /// Changes the channel's TPS cap in place (0 = unlimited): the sessions keep their binds
+    /// and the next submits take their slots at the new rate.
+    pub fn set_tps(&self, tps: u32) {
+        self.shared.limiter.set_rate(tps);
     }
 
     /// Live counters.

@@ -48,7 +48,7 @@ mod wire;
 pub use ack::DeliverAck;
 pub use aggregate::{MessageFinal, PartFinal, PartOutOfRange, ReceiptAggregator};
 pub use backoff::Backoff;
-pub use channel::Channel;
+pub use channel::{Channel, ChannelChange};
 pub use config::{
     BindMode, ChannelConfig, ChannelConfigError, SourceAddrRule, SplitRule, StatusOverrides,
     UnknownOutcomePolicy,

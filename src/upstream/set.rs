@@ -8,7 +8,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::channel::Channel;
+use super::channel::{Channel, ChannelChange};
 use super::config::{ChannelConfig, ChannelConfigError};
 use super::outcome::{ChannelCounters, OutboundMessage, SendReport, UpstreamEvent};
 
@@ -104,7 +104,9 @@ struct Running {
 pub struct ChannelChanges {
     /// Channels started.
     pub added: Vec<String>,
-    /// Channels whose settings changed: unbound and bound again with the new ones.
+    /// Channels whose TPS cap alone changed: applied in place, binds kept.
+    pub retuned: Vec<String>,
+    /// Channels whose other settings changed: unbound and bound again with the new ones.
     pub restarted: Vec<String>,
     /// Channels unbound and stopped.
     pub removed: Vec<String>,
@@ -136,35 +138,46 @@ impl ChannelSet {
         Ok(())
     }
 
-    /// Makes the running channels those of `configs`: new names start, changed ones are
-    /// stopped and started again with their new settings, missing ones stop (their
+    /// Makes the running channels those of `configs`: new names start, a changed TPS cap
+    /// applies in place, otherwise changed ones are stopped and started again with their
+    /// new settings, missing ones stop (their
     /// outstanding submits end as lost, which the dispatcher retries elsewhere). Channels
     /// whose settings did not change keep their binds. Must run inside a Tokio runtime.
     pub fn apply(&self, configs: &[ChannelConfig]) -> Result<ChannelChanges, UpstreamError> {
         Self::check(configs)?;
-        let unchanged = {
+        let mut changes = ChannelChanges::default();
+        let restart_free = {
             let running = self.running.read();
-            running.order.iter().eq(configs.iter().map(|c| &c.name))
-                && configs.iter().all(|c| {
-                    running
-                        .channels
-                        .get(&c.name)
-                        .is_some_and(|r| r.config() == c)
-                })
+            let mut restart_free = running.order.iter().eq(configs.iter().map(|c| &c.name));
+            for cfg in configs {
+                match running
+                    .channels
+                    .get(&cfg.name)
+                    .map(|r| (r, r.change_to(cfg)))
+                {
+                    Some((_, ChannelChange::None)) => {}
+                    Some((channel, ChannelChange::Rate)) => {
+                        channel.set_tps(cfg.tps);
+                        changes.retuned.push(cfg.name.clone());
+                    }
+                    _ => restart_free = false,
+                }
+            }
+            restart_free
         };
-        if unchanged {
-            return Ok(ChannelChanges::default());
+        if restart_free {
+            return Ok(changes);
         }
         let events = self.events.lock().clone().ok_or(UpstreamError::Stopped)?;
         // Channel tasks run on the runtime; refuse before changing anything without one.
         tokio::runtime::Handle::try_current().map_err(|_| UpstreamError::Stopped)?;
-        let mut changes = ChannelChanges::default();
         let mut stopping = Vec::new();
         {
             let mut running = self.running.write();
             for cfg in configs {
-                match running.channels.get(&cfg.name) {
-                    Some(old) if old.config() == cfg => continue,
+                match running.channels.get(&cfg.name).map(|r| r.change_to(cfg)) {
+                    // Retuned above, or unchanged.
+                    Some(ChannelChange::None) => continue,
                     Some(_) => changes.restarted.push(cfg.name.clone()),
                     None => changes.added.push(cfg.name.clone()),
                 }

@@ -140,6 +140,27 @@ impl RateLimiter {
         drop(waiting);
     }
 
+    /// The configured cap changed at run time (0 = unlimited). Waiters take their next slot
+    /// at the new rate. A rate cut by throttle answers stays cut, but never above the new
+    /// cap, and recovers towards it.
+    pub fn set_rate(&self, tps: u32) {
+        let mut s = self.state.lock();
+        let base = (tps > 0).then_some(f64::from(tps));
+        let throttled = s.current != s.base;
+        s.current = match (base, s.current) {
+            (Some(new), Some(cur)) if throttled => Some(cur.min(new)),
+            (None, Some(cur)) if throttled => Some(cur),
+            _ => base,
+        };
+        s.base = base;
+    }
+
+    /// The configured cap in submits per second (0 = unlimited).
+    pub fn configured_tps(&self) -> u32 {
+        // `base` only ever holds a `u32` converted to f64.
+        self.state.lock().base.map_or(0, |b| b as u32)
+    }
+
     /// The carrier answered with a throttle status: halve the rate and pause the channel.
     pub fn on_throttled(&self) {
         let now = Instant::now();
@@ -250,6 +271,41 @@ mod tests {
         }
         // 100 intervals of 10 ms after the first slot.
         assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_changed_cap_applies_to_the_next_slots() {
+        let rl = RateLimiter::new(100);
+        rl.acquire().await;
+        rl.set_rate(10);
+        assert_eq!(rl.configured_tps(), 10);
+        assert_eq!(rl.current_tps(), Some(10.0));
+        let start = Instant::now();
+        for _ in 0..10 {
+            rl.acquire().await;
+        }
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(1),
+            "10 slots 100 ms apart"
+        );
+        rl.set_rate(0);
+        assert_eq!(rl.current_tps(), None, "unlimited");
+        let start = Instant::now();
+        for _ in 0..1000 {
+            rl.acquire().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_rate_stays_cut_under_a_raised_cap() {
+        let rl = RateLimiter::new(100);
+        rl.on_throttled();
+        rl.set_rate(1000);
+        assert_eq!(rl.current_tps(), Some(50.0), "still cut");
+        rl.set_rate(20);
+        assert_eq!(rl.current_tps(), Some(20.0), "never above the new cap");
     }
 
     #[tokio::test(start_paused = true)]
