@@ -3,6 +3,7 @@
 #   ceiling  load tool → simulator
 #   durable  load tool → smppd (policy + durable store on)  → simulator
 #   lean     load tool → smppd (policy off, fsync never)    → simulator
+# (RUNS=capped: durable with a small frequency tracker bound, for memory across run lengths)
 # and a side-by-side table with the ratios. Every knob is an environment variable:
 #   MESSAGES=100000 SESSIONS=4 WINDOW=64 TEXT=ucs2 RATE=0 RUNS="ceiling durable lean"
 #   SMPPD=target/release/smppd SKIP_BUILD=1 OUT=target/bench-e2e RECEIPT_WAIT=30s
