@@ -106,25 +106,21 @@ impl Gateway for Pipeline {
         }
     }
 
+    /// A submit_multi id answers for all its destinations (see [`query_answer`]).
     async fn query_sm(
         &self,
         bind: &BindInfo,
         id: MessageId,
     ) -> Result<QueryOutcome, CommandStatus> {
-        let rec = self.own(bind, id, CommandStatus::ESME_RQUERYFAIL).await?;
-        let (final_date, message_state) = match &rec.final_state {
-            Some(f) => (smpp_utc_time(f.at), state_of(f.state)),
-            None => (SmppTime::null(), MessageState::ENROUTE),
-        };
-        Ok(QueryOutcome {
-            final_date,
-            message_state,
-            error_code: 0,
-        })
+        let records = self
+            .destinations(bind, id, CommandStatus::ESME_RQUERYFAIL)
+            .await?;
+        Ok(query_answer(&records))
     }
 
     /// Only a message not yet handed to a carrier can be cancelled: it ends DELETED (with a
-    /// receipt if one was requested). Cancel by service_type/addresses is not supported.
+    /// receipt if one was requested). A submit_multi id cancels all its destinations or
+    /// none. Cancel by service_type/addresses is not supported.
     async fn cancel_sm(
         &self,
         bind: &BindInfo,
@@ -132,23 +128,31 @@ impl Gateway for Pipeline {
         _pdu: CancelSm,
     ) -> Result<(), CommandStatus> {
         let id = id.ok_or(CommandStatus::ESME_RCANCELFAIL)?;
-        let rec = self.own(bind, id, CommandStatus::ESME_RCANCELFAIL).await?;
-        if rec.state != StoreState::Accepted {
+        let records = self
+            .destinations(bind, id, CommandStatus::ESME_RCANCELFAIL)
+            .await?;
+        if records.iter().any(|r| r.state != StoreState::Accepted) {
             return Err(CommandStatus::ESME_RCANCELFAIL);
         }
+        let ids: Vec<MessageId> = records.iter().map(|r| r.message.id).collect();
         let s = &self.shared;
-        s.cancelled.insert(id, ());
-        if s.dispatching.contains_key(&id) {
-            s.cancelled.remove(&id);
+        // Mark first, then check `dispatching` (the dispatcher does the reverse), so a
+        // message is either cancelled here or sent there, never both. A dispatcher that saw
+        // a mark taken back below dropped its job; the rescan offers that message again.
+        for id in &ids {
+            s.cancelled.insert(*id, ());
+        }
+        if ids.iter().any(|id| s.dispatching.contains_key(id)) {
+            for id in &ids {
+                s.cancelled.remove(id);
+            }
             return Err(CommandStatus::ESME_RCANCELFAIL);
         }
-        s.finalize_generated(
-            id,
-            FinalState::Deleted,
-            "000 cancelled by client",
-            SystemTime::now(),
-        )
-        .await;
+        let now = SystemTime::now();
+        for id in ids {
+            s.finalize_generated(id, FinalState::Deleted, "000 cancelled by client", now)
+                .await;
+        }
         Ok(())
     }
 
@@ -166,6 +170,24 @@ impl Gateway for Pipeline {
 }
 
 impl Pipeline {
+    /// The message the client knows as `id` with, for a submit_multi, its other
+    /// destinations (reported under the same id); `missing` if the account does not own it.
+    async fn destinations(
+        &self,
+        bind: &BindInfo,
+        id: MessageId,
+        missing: CommandStatus,
+    ) -> Result<Vec<MessageRecord>, CommandStatus> {
+        let first = self.own(bind, id, missing).await?;
+        let others = self
+            .shared
+            .store
+            .reported_under(id)
+            .await
+            .map_err(|_| CommandStatus::ESME_RSYSERR)?;
+        Ok(std::iter::once(first).chain(others).collect())
+    }
+
     /// The record of `id` if the bound account owns it; `missing` otherwise.
     async fn own(
         &self,
@@ -178,6 +200,35 @@ impl Pipeline {
             Ok(_) => Err(missing),
             Err(_) => Err(CommandStatus::ESME_RSYSERR),
         }
+    }
+}
+
+/// One query_sm answer for a message's destinations (one, or a submit_multi's): en route
+/// while any is open; once all are final, delivered if every one was, otherwise the state of
+/// the first that was not, dated when the last one ended.
+fn query_answer(records: &[MessageRecord]) -> QueryOutcome {
+    let finals: Option<Vec<_>> = records.iter().map(|r| r.final_state.as_ref()).collect();
+    let Some(finals) = finals.filter(|f| !f.is_empty()) else {
+        return QueryOutcome {
+            final_date: SmppTime::null(),
+            message_state: MessageState::ENROUTE,
+            error_code: 0,
+        };
+    };
+    let state = finals
+        .iter()
+        .map(|f| f.state)
+        .find(|s| *s != FinalState::Delivered)
+        .unwrap_or(FinalState::Delivered);
+    let last = finals
+        .iter()
+        .map(|f| f.at)
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    QueryOutcome {
+        final_date: smpp_utc_time(last),
+        message_state: state_of(state),
+        error_code: 0,
     }
 }
 

@@ -150,6 +150,10 @@ pub trait MessageStore: Send + Sync {
     /// One message with its lifecycle and evidence.
     fn get(&self, id: MessageId) -> StoreFuture<'_, Option<MessageRecord>>;
 
+    /// The other destinations of the submit_multi whose client was answered with `id`
+    /// (their [`NewMessage::reported_id`]), by id; empty for any other message.
+    fn reported_under(&self, id: MessageId) -> StoreFuture<'_, Vec<MessageRecord>>;
+
     /// Messages registered under this exact carrier-id key.
     fn find_by_carrier_key(&self, key: String) -> StoreFuture<'_, Vec<MessageId>>;
 

@@ -161,6 +161,12 @@ impl Esme {
         }
     }
 
+    /// Sends any request and waits for its response.
+    pub async fn request(&mut self, body: Body) -> std::io::Result<Pdu> {
+        let seq = self.send(body).await?;
+        self.response(seq).await
+    }
+
     /// Submits and waits for submit_sm_resp: (command_status, message_id).
     pub async fn submit(&mut self, sm: SubmitSm) -> std::io::Result<(u32, String)> {
         let seq = self.send(Body::SubmitSm(Box::new(sm))).await?;

@@ -284,6 +284,10 @@ impl MessageStore for SqliteStore {
         Box::pin(self.read(move |c| read::load(c, id)))
     }
 
+    fn reported_under(&self, id: MessageId) -> StoreFuture<'_, Vec<MessageRecord>> {
+        Box::pin(self.read(move |c| read::reported_under(c, id)))
+    }
+
     fn find_by_carrier_key(&self, key: String) -> StoreFuture<'_, Vec<MessageId>> {
         Box::pin(self.read(move |c| read::by_carrier_key(c, &key)))
     }

@@ -254,6 +254,23 @@ pub(crate) fn by_carrier_key(conn: &Connection, key: &str) -> Result<Vec<Message
         .collect())
 }
 
+/// The messages reported to their client under `id` (submit_multi destinations after the
+/// first), by id.
+pub(crate) fn reported_under(
+    conn: &Connection,
+    id: MessageId,
+) -> Result<Vec<MessageRecord>, StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM message WHERE reported_id = ?1 ORDER BY id")?
+        .query_map([db_id(id)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut records = Vec::with_capacity(ids.len());
+    for i in ids {
+        records.extend(load(conn, MessageId::from_u64(i as u64))?);
+    }
+    Ok(records)
+}
+
 pub(crate) fn receipts_due(
     conn: &Connection,
     account: &str,
