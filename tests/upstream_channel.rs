@@ -325,3 +325,28 @@ async fn transient_rejection_is_retried_within_budget_then_reported() {
     assert_eq!(smppd::sim::SimStats::get(&sim.stats().submits), 3);
     ch.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_lets_submits_already_written_get_their_answer() {
+    // The carrier answers after 300 ms; the channel stops (a reload that rebinds or removes
+    // it) while a submit waits for that answer.
+    let sim = Simulator::start(SimConfig {
+        response_latency: Duration::from_millis(300),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (tx, _events) = mpsc::channel(16);
+    let ch = Channel::start(channel_config(&sim, 1), tx);
+    wait_until(Duration::from_secs(5), || ch.is_available()).await;
+    let sending = tokio::spawn({
+        let ch = ch.clone();
+        async move { ch.send(message(1, "13800138000", "in flight")).await }
+    });
+    wait_until(Duration::from_secs(5), || ch.status().window_in_use == 1).await;
+    ch.shutdown().await;
+    // Accepted, not an unknown outcome the dispatcher would have to guess about.
+    let report = sending.await.unwrap();
+    assert!(report.all_accepted(), "{report:?}");
+    assert_eq!(sim.record().submits().len(), 1, "sent once");
+}

@@ -539,7 +539,8 @@ impl Channel {
         any_rx && s.slots.iter().any(|sl| sl.is_bound() && room(sl))
     }
 
-    /// Stops the sessions: each unbinds and closes; waits for them to finish.
+    /// Stops the sessions: each takes no new submits, waits (at most `response_timeout`)
+    /// for the answers to those it already wrote, then unbinds and closes; waits for them.
     pub async fn shutdown(&self) {
         self.shared.shutdown.cancel();
         self.tasks.wait().await;

@@ -195,7 +195,15 @@ impl<'a> Connection<'a> {
         // must not wait behind the relay) and refuses the extra deliveries.
         let stall_after = (cfg.response_timeout / 2).min(Duration::from_secs(1));
         let mut full_since: Option<Instant> = None;
+        // Set at shutdown while submits written here still wait for their answer.
+        let mut draining_until: Option<Instant> = None;
         loop {
+            if let Some(until) = draining_until {
+                if self.window.is_empty() || Instant::now() >= until {
+                    self.unbind(conn).await;
+                    return End::Shutdown;
+                }
+            }
             // Taken before `select!` borrows `received` for its answers.
             let has_slot = received.can_read();
             let now = Instant::now();
@@ -209,9 +217,14 @@ impl<'a> Connection<'a> {
             let free_slot = received.free_slot();
             tokio::select! {
                 biased;
-                _ = self.shared.shutdown.cancelled() => {
-                    self.unbind(conn).await;
-                    return End::Shutdown;
+                _ = self.shared.shutdown.cancelled(), if draining_until.is_none() => {
+                    // Submits already written get their answer (within the response
+                    // timeout) before the unbind: cut off, each would be an unknown outcome
+                    // the dispatcher has to guess about. New ones go to other sessions.
+                    if submits {
+                        self.shared.slots[self.slot].detach();
+                    }
+                    draining_until = Some(Instant::now() + cfg.response_timeout);
                 }
                 answer = received.next_answer() => {
                     // Answer every delivery that is decided now with one flush.
@@ -262,7 +275,7 @@ impl<'a> Connection<'a> {
                         Err(()) => return End::Closed,
                     }
                 }
-                req = rx.recv(), if submits => {
+                req = rx.recv(), if submits && draining_until.is_none() => {
                     let Some(req) = req else { return End::Closed };
                     if self.write_submit(conn, req).await.is_err() {
                         return End::Closed;

@@ -139,10 +139,9 @@ impl ChannelSet {
     }
 
     /// Makes the running channels those of `configs`: new names start, a changed TPS cap
-    /// applies in place, otherwise changed ones are stopped and started again with their
-    /// new settings, missing ones stop (their
-    /// outstanding submits end as lost, which the dispatcher retries elsewhere). Channels
-    /// whose settings did not change keep their binds. Must run inside a Tokio runtime.
+    /// applies in place, otherwise changed ones are stopped (see [`Channel::shutdown`]) and
+    /// started again with their new settings, missing ones stop. Channels whose settings
+    /// did not change keep their binds. Must run inside a Tokio runtime.
     pub fn apply(&self, configs: &[ChannelConfig]) -> Result<ChannelChanges, UpstreamError> {
         Self::check(configs)?;
         let mut changes = ChannelChanges::default();
