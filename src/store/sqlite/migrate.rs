@@ -225,8 +225,10 @@ mod tests {
         {
             let c = open_writer(&path, FsyncPolicy::Never).unwrap();
             insert_message(&c, 5, None);
+            // A version-3 file had neither the column nor its index.
             c.execute_batch(
-                "ALTER TABLE message DROP COLUMN reported_id;
+                "DROP INDEX message_reported;
+                 ALTER TABLE message DROP COLUMN reported_id;
                  UPDATE meta SET value = 3 WHERE key = 'schema_version';",
             )
             .unwrap();
@@ -237,6 +239,14 @@ mod tests {
             .expect("the old message loads");
         assert_eq!(rec.message.reported_id, None);
         assert_eq!(rec.message.client_id().as_u64(), 5);
+        let indexed: bool = c
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_schema WHERE name = 'message_reported'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(indexed, "the migrated column gets its index");
     }
 
     #[test]
