@@ -27,7 +27,9 @@ use super::settings::ServerSettings;
 use super::state::{admit, Admission, SessionState};
 use super::timers::Timers;
 use super::window::{SequenceAllocator, Window};
-use crate::pdu::{Body, CodecError, CommandId, CommandStatus, Pdu, PduError, SmppCodec};
+use crate::pdu::{
+    Body, CodecError, CommandId, CommandStatus, Pdu, PduError, PduErrorKind, SmppCodec,
+};
 
 /// What every session shares.
 pub(crate) struct Shared<G> {
@@ -284,10 +286,7 @@ impl<G: Gateway> Session<G> {
                 self.complete(seq, e.status);
             }
         } else {
-            // SMPP 3.4 §4.3: generic_nack answers a PDU that cannot be understood, with its
-            // sequence number when the header gave one.
-            self.send(Pdu::generic_nack(e.sequence_number.unwrap_or(0), e.status))
-                .await?;
+            self.send(answer_to_bad_request(&e)).await?;
         }
         self.charge_error().await
     }
@@ -377,6 +376,26 @@ fn written(
     match r {
         Ok(Ok(())) => Ok(()),
         _ => Err(SessionEnd::WriteFailed),
+    }
+}
+
+/// SMPP 3.4 §4.3.1: generic_nack answers a PDU whose header is unusable (unknown command_id,
+/// a command_length that does not fit the body), with its sequence number when the header
+/// gave one. A known request with a bad field gets its own `_resp` carrying that field's
+/// status (§5.1.3, e.g. submit_sm_resp ESME_RINVSRCADR), which clients match and report.
+fn answer_to_bad_request(e: &PduError) -> Pdu {
+    let seq = e.sequence_number.unwrap_or(0);
+    let header_unusable = matches!(
+        e.kind,
+        PduErrorKind::UnknownCommandId
+            | PduErrorKind::LengthMismatch { .. }
+            | PduErrorKind::Truncated(_)
+            | PduErrorKind::Unterminated(_)
+            | PduErrorKind::TrailingBytes(_)
+    );
+    match e.response() {
+        Some(resp) if !header_unusable => resp,
+        _ => Pdu::generic_nack(seq, e.status),
     }
 }
 
