@@ -7,7 +7,7 @@ use bytes::Bytes;
 use server_support::*;
 use smppd::pdu::{
     decode_pdu, Body, CancelSm, CommandStatus, DataSm, DestAddress, List, MessageState, Pdu,
-    QuerySm, ReplaceSm, SubmitMulti, Tlv,
+    QuerySm, ReplaceSm, SubmitMulti, SubmitSm, Tlv,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -136,4 +136,83 @@ async fn query_cancel_replace_reach_only_the_accounts_own_messages() {
     // An id smppd never issued: ESME_RINVMSGID.
     let r = call(&mut demo, 10, query("not-an-id")).await;
     assert_eq!(r.command_status, CommandStatus::ESME_RINVMSGID);
+}
+
+#[tokio::test]
+async fn reserved_or_ambiguous_submit_fields_are_refused_before_the_gateway() {
+    let srv = start().await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    let base = || SubmitSm {
+        destination_addr: "8613800138000".parse().unwrap(),
+        short_message: b"checked text".as_slice().try_into().unwrap(),
+        ..Default::default()
+    };
+    let payload = |t: &[u8]| Tlv::MessagePayload(t.try_into().unwrap());
+    let cases: Vec<(&str, SubmitSm, CommandStatus)> = vec![
+        // §5.3.2.32: the policy would judge one text, a carrier could deliver the other.
+        (
+            "short_message and message_payload",
+            {
+                let mut p = base();
+                p.tlvs.push(payload(b"unchecked text"));
+                p
+            },
+            CommandStatus::ESME_RINVMSGLEN,
+        ),
+        (
+            "two message_payloads",
+            {
+                let mut p = base();
+                p.short_message = Default::default();
+                p.tlvs.push(payload(b"checked text"));
+                p.tlvs.push(payload(b"unchecked text"));
+                p
+            },
+            CommandStatus::ESME_RINVOPTPARSTREAM,
+        ),
+        // §5.2.20: a canned message smppd does not have (and the policy never saw).
+        (
+            "sm_default_msg_id",
+            SubmitSm {
+                sm_default_msg_id: 3,
+                ..base()
+            },
+            CommandStatus::ESME_RINVDFTMSGID,
+        ),
+        // §5.2.12: message type 0x04 is the SMSC's delivery receipt.
+        (
+            "esm_class receipt",
+            SubmitSm {
+                esm_class: 0x04,
+                ..base()
+            },
+            CommandStatus::ESME_RINVESMCLASS,
+        ),
+        (
+            "priority_flag 4",
+            SubmitSm {
+                priority_flag: 4,
+                ..base()
+            },
+            CommandStatus::ESME_RINVPRTFLG,
+        ),
+        (
+            "replace_if_present_flag 2",
+            SubmitSm {
+                replace_if_present_flag: 2,
+                ..base()
+            },
+            CommandStatus::ESME_RINVREPFLAG,
+        ),
+    ];
+    for (seq, (what, p, status)) in (2u32..).zip(cases) {
+        let r = call(&mut s, seq, Body::SubmitSm(Box::new(p))).await;
+        assert_eq!(r.command_status, status, "{what}");
+    }
+    assert!(
+        srv.gateway.accepted().is_empty(),
+        "nothing reached the gateway"
+    );
+    let r = call(&mut s, 20, Body::SubmitSm(Box::new(base()))).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROK);
 }
