@@ -313,6 +313,9 @@ impl<G: Gateway> Session<G> {
         }
         match admit(self.state, command_id) {
             Admission::Accept => self.dispatch(pdu, span).await,
+            Admission::WrongState if self.unbinds_crossed(command_id) => {
+                self.dispatch(pdu, span).await
+            }
             Admission::WrongState => {
                 // While shutting down, work that arrives after our unbind is retryable.
                 let status = if self.draining && is_message_op(command_id) {
@@ -333,6 +336,15 @@ impl<G: Gateway> Session<G> {
                 self.charge_error().await
             }
         }
+    }
+
+    /// SMPP 3.4 §4.2 lets either side unbind. A client unbind that arrives after smppd sent
+    /// its own (both ended the session at once) is answered ESME_ROK like any unbind; only a
+    /// repeated client unbind is in the wrong state.
+    fn unbinds_crossed(&self, command_id: CommandId) -> bool {
+        command_id == CommandId::UNBIND
+            && self.state == SessionState::Unbound
+            && self.client_unbind.is_none()
     }
 
     async fn respond_error(
