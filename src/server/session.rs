@@ -74,6 +74,17 @@ enum Pending {
     Unbind,
 }
 
+impl Pending {
+    /// The response command_id that answers this request.
+    fn answered_by(&self) -> CommandId {
+        match self {
+            Pending::EnquireLink => CommandId::ENQUIRE_LINK_RESP,
+            Pending::Deliver(_) => CommandId::DELIVER_SM_RESP,
+            Pending::Unbind => CommandId::UNBIND_RESP,
+        }
+    }
+}
+
 enum Event {
     Shutdown,
     Evicted,
@@ -282,8 +293,8 @@ impl<G: Gateway> Session<G> {
         let is_response = e.command_id.is_some_and(|c| c.is_response());
         if is_response {
             // A garbled answer to one of ours: treat it as a failed answer.
-            if let Some(seq) = e.sequence_number {
-                self.complete(seq, e.status);
+            if let (Some(seq), Some(command_id)) = (e.sequence_number, e.command_id) {
+                self.complete(seq, command_id, e.status);
             }
         } else {
             self.send(answer_to_bad_request(&e)).await?;
@@ -308,7 +319,7 @@ impl<G: Gateway> Session<G> {
         let seq = pdu.sequence_number;
         let command_id = pdu.command_id();
         if pdu.is_response() {
-            self.complete(seq, pdu.command_status);
+            self.complete(seq, command_id, pdu.command_status);
             return Ok(());
         }
         match admit(self.state, command_id) {
