@@ -1,18 +1,24 @@
 //! Mandatory-field rules of a client's message operation that the codec leaves alone (it
-//! decodes carriers' PDUs too, and must stay lenient): values SMPP 3.4 reserves, and forms
-//! whose meaning a carrier could read differently from smppd. A pure function, no I/O.
+//! decodes carriers' PDUs too, and must stay lenient). A pure function, no I/O.
 //!
-//! The ambiguous forms matter beyond the spec: the policy judges the text smppd reads, the
-//! carrier delivers the text it reads. With both short_message and message_payload, or two
-//! message_payloads, the two could differ, so such a PDU is refused rather than guessed at.
+//! SMPP 3.4's forward-compatibility rules tell a receiver to read a *reserved* value as the
+//! field's default, and to refuse a value that is invalid. So reserved priority_flag,
+//! replace_if_present_flag and esm_class message types become their defaults here (a
+//! carrier never sees them), while values that mean something else, or forms a carrier could
+//! read differently from smppd, are refused with the field's status. The latter matter
+//! beyond the spec: the policy judges the text smppd reads, the carrier delivers the text it
+//! reads; with both short_message and message_payload, or two message_payloads, they could
+//! differ.
 
 use crate::pdu::{Body, CommandStatus, TlvTag, Tlvs};
 
 /// esm_class bits 5–2, the message type (SMPP 3.4 §5.2.12).
 const ESM_MESSAGE_TYPE: u8 = 0x3C;
-/// Message types an ESME may submit: default, ESME delivery ack, ESME manual/user ack.
-/// 0x04 (SMSC delivery receipt) and the rest belong to the SMSC → ESME direction or are
-/// reserved.
+/// Message types defined only for SMSC → ESME messages: delivery receipt, conversation
+/// abort, intermediate delivery notification. An ESME cannot submit them.
+const SMSC_MESSAGE_TYPES: [u8; 3] = [0x04, 0x18, 0x20];
+/// Message types an ESME may submit: default, ESME delivery ack, ESME manual/user ack. The
+/// rest are reserved.
 const SUBMITTABLE_MESSAGE_TYPES: [u8; 3] = [0x00, 0x08, 0x10];
 
 /// TLVs smppd reads to decide what the message is (its payload, its concatenation); each may
@@ -24,75 +30,77 @@ const SINGLE_TLVS: [TlvTag; 4] = [
     TlvTag::SAR_SEGMENT_SEQNUM,
 ];
 
-/// The status to refuse `body` with, or `Ok` to hand it to the gateway.
-pub(crate) fn check_message_op(body: &Body) -> Result<(), CommandStatus> {
+/// Reads reserved values in `body` as their defaults, and returns the status to refuse it
+/// with, or `Ok` to hand it to the gateway.
+pub(crate) fn check_message_op(body: &mut Body) -> Result<(), CommandStatus> {
     match body {
-        Body::SubmitSm(p) => check_short_message_fields(
-            Fields {
-                esm_class: p.esm_class,
-                priority_flag: p.priority_flag,
-                replace_if_present_flag: p.replace_if_present_flag,
-                sm_default_msg_id: p.sm_default_msg_id,
-                has_short_message: !p.short_message.is_empty(),
-            },
-            &p.tlvs,
-        ),
-        Body::SubmitMulti(p) => check_short_message_fields(
-            Fields {
-                esm_class: p.esm_class,
-                priority_flag: p.priority_flag,
-                replace_if_present_flag: p.replace_if_present_flag,
-                sm_default_msg_id: p.sm_default_msg_id,
-                has_short_message: !p.short_message.is_empty(),
-            },
-            &p.tlvs,
-        ),
+        Body::SubmitSm(p) => {
+            p.esm_class = check_esm_class(p.esm_class)?;
+            p.priority_flag = default_priority(p.priority_flag);
+            p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
+            check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
+        }
+        Body::SubmitMulti(p) => {
+            p.esm_class = check_esm_class(p.esm_class)?;
+            p.priority_flag = default_priority(p.priority_flag);
+            p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
+            check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
+        }
         Body::DataSm(p) => {
-            check_esm_class(p.esm_class)?;
+            p.esm_class = check_esm_class(p.esm_class)?;
             check_single_tlvs(&p.tlvs)
         }
         _ => Ok(()),
     }
 }
 
-/// The fields submit_sm and submit_multi share.
-struct Fields {
-    esm_class: u8,
-    priority_flag: u8,
-    replace_if_present_flag: u8,
-    sm_default_msg_id: u8,
-    has_short_message: bool,
+/// §5.2.14: priority levels 0–3; 4–255 are reserved, read as 0 (the lowest).
+fn default_priority(priority_flag: u8) -> u8 {
+    if priority_flag > 3 {
+        0
+    } else {
+        priority_flag
+    }
 }
 
-fn check_short_message_fields(f: Fields, tlvs: &Tlvs) -> Result<(), CommandStatus> {
-    check_esm_class(f.esm_class)?;
-    // §5.2.14: priority levels 0–3; 4–255 are reserved.
-    if f.priority_flag > 3 {
-        return Err(CommandStatus::ESME_RINVPRTFLG);
+/// §5.2.18: 0 (don't replace) or 1 (replace); 2–255 are reserved, read as 0.
+fn default_replace(replace_if_present_flag: u8) -> u8 {
+    if replace_if_present_flag > 1 {
+        0
+    } else {
+        replace_if_present_flag
     }
-    // §5.2.18: 0 (don't replace) or 1 (replace); 2–255 are reserved.
-    if f.replace_if_present_flag > 1 {
-        return Err(CommandStatus::ESME_RINVREPFLAG);
+}
+
+/// §5.2.12: an SMSC-only message type is refused; a reserved one is read as the default
+/// type (messaging mode and GSM feature bits are kept).
+fn check_esm_class(esm_class: u8) -> Result<u8, CommandStatus> {
+    let message_type = esm_class & ESM_MESSAGE_TYPE;
+    if SMSC_MESSAGE_TYPES.contains(&message_type) {
+        Err(CommandStatus::ESME_RINVESMCLASS)
+    } else if SUBMITTABLE_MESSAGE_TYPES.contains(&message_type) {
+        Ok(esm_class)
+    } else {
+        Ok(esm_class & !ESM_MESSAGE_TYPE)
     }
+}
+
+fn check_message(
+    sm_default_msg_id: u8,
+    has_short_message: bool,
+    tlvs: &Tlvs,
+) -> Result<(), CommandStatus> {
     // §5.2.20: smppd has no predefined messages, and sending one would deliver text the
     // policy never saw.
-    if f.sm_default_msg_id != 0 {
+    if sm_default_msg_id != 0 {
         return Err(CommandStatus::ESME_RINVDFTMSGID);
     }
     // §5.3.2.32: short_message and message_payload must not both be used; with
     // message_payload, sm_length must be 0, so a non-zero sm_length is the invalid length.
-    if f.has_short_message && tlvs.get(TlvTag::MESSAGE_PAYLOAD).is_some() {
+    if has_short_message && tlvs.get(TlvTag::MESSAGE_PAYLOAD).is_some() {
         return Err(CommandStatus::ESME_RINVMSGLEN);
     }
     check_single_tlvs(tlvs)
-}
-
-fn check_esm_class(esm_class: u8) -> Result<(), CommandStatus> {
-    if SUBMITTABLE_MESSAGE_TYPES.contains(&(esm_class & ESM_MESSAGE_TYPE)) {
-        Ok(())
-    } else {
-        Err(CommandStatus::ESME_RINVESMCLASS)
-    }
 }
 
 /// A repeated payload or sar_* TLV: which one counts is the reader's guess (§3.2.4 does not
@@ -112,13 +120,23 @@ mod tests {
     use super::*;
     use crate::pdu::{DataSm, SubmitMulti, SubmitSm, Tlv};
 
-    fn submit(edit: impl FnOnce(&mut SubmitSm)) -> Result<(), CommandStatus> {
-        let mut p = SubmitSm {
+    fn base() -> SubmitSm {
+        SubmitSm {
             short_message: b"hi".as_slice().try_into().unwrap(),
             ..Default::default()
-        };
+        }
+    }
+
+    /// The submit as handed to the gateway, or the refusal.
+    fn submit(edit: impl FnOnce(&mut SubmitSm)) -> Result<SubmitSm, CommandStatus> {
+        let mut p = base();
         edit(&mut p);
-        check_message_op(&Body::SubmitSm(Box::new(p)))
+        let mut body = Body::SubmitSm(Box::new(p));
+        check_message_op(&mut body)?;
+        match body {
+            Body::SubmitSm(p) => Ok(*p),
+            _ => unreachable!(),
+        }
     }
 
     fn payload(text: &[u8]) -> Tlv {
@@ -126,50 +144,57 @@ mod tests {
     }
 
     #[test]
-    fn an_ordinary_submit_passes() {
-        assert_eq!(submit(|_| {}), Ok(()));
+    fn an_ordinary_submit_passes_unchanged() {
+        assert_eq!(submit(|_| {}), Ok(base()));
         // UDHI, reply path, every messaging mode, both ESME acknowledgement types, priority 3.
-        assert_eq!(
-            submit(|p| {
-                p.esm_class = 0xC0 | 0x03 | 0x10;
+        for esm_class in [0xC0 | 0x03 | 0x10, 0x08, 0x41] {
+            let edit = |p: &mut SubmitSm| {
+                p.esm_class = esm_class;
                 p.priority_flag = 3;
                 p.replace_if_present_flag = 1;
-            }),
-            Ok(())
-        );
+            };
+            let mut want = base();
+            edit(&mut want);
+            assert_eq!(submit(edit), Ok(want));
+        }
         // message_payload alone, and repeatable or unknown TLVs.
+        let edit = |p: &mut SubmitSm| {
+            p.short_message = Default::default();
+            p.tlvs.push(payload(b"long text"));
+            p.tlvs
+                .push(Tlv::CallbackNum(b"1234".as_slice().try_into().unwrap()));
+            p.tlvs
+                .push(Tlv::CallbackNum(b"5678".as_slice().try_into().unwrap()));
+        };
+        let mut want = base();
+        edit(&mut want);
+        assert_eq!(submit(edit), Ok(want));
+    }
+
+    #[test]
+    fn reserved_values_are_read_as_their_defaults() {
+        let p = submit(|p| {
+            p.priority_flag = 4;
+            p.replace_if_present_flag = 2;
+            p.esm_class = 0x40 | 0x0C | 0x02;
+        })
+        .unwrap();
         assert_eq!(
-            submit(|p| {
-                p.short_message = Default::default();
-                p.tlvs.push(payload(b"long text"));
-                p.tlvs
-                    .push(Tlv::CallbackNum(b"1234".as_slice().try_into().unwrap()));
-                p.tlvs
-                    .push(Tlv::CallbackNum(b"5678".as_slice().try_into().unwrap()));
-            }),
-            Ok(())
+            (p.priority_flag, p.replace_if_present_flag, p.esm_class),
+            (0, 0, 0x42),
+            "reserved message type 0x0C is the default type; UDHI and mode kept"
         );
     }
 
     #[test]
-    fn reserved_values_get_their_field_status() {
-        assert_eq!(
-            submit(|p| p.esm_class = 0x04),
-            Err(CommandStatus::ESME_RINVESMCLASS),
-            "an SMSC delivery receipt cannot be submitted"
-        );
-        assert_eq!(
-            submit(|p| p.esm_class = 0x40 | 0x20),
-            Err(CommandStatus::ESME_RINVESMCLASS)
-        );
-        assert_eq!(
-            submit(|p| p.priority_flag = 4),
-            Err(CommandStatus::ESME_RINVPRTFLG)
-        );
-        assert_eq!(
-            submit(|p| p.replace_if_present_flag = 2),
-            Err(CommandStatus::ESME_RINVREPFLAG)
-        );
+    fn invalid_values_get_their_field_status() {
+        for smsc_only in [0x04, 0x18, 0x20] {
+            assert_eq!(
+                submit(|p| p.esm_class = 0x40 | smsc_only),
+                Err(CommandStatus::ESME_RINVESMCLASS),
+                "message type {smsc_only:#04x} flows SMSC to ESME only"
+            );
+        }
         assert_eq!(
             submit(|p| p.sm_default_msg_id = 1),
             Err(CommandStatus::ESME_RINVDFTMSGID)
@@ -207,26 +232,32 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check_message_op(&Body::SubmitMulti(Box::new(multi))),
+            check_message_op(&mut Body::SubmitMulti(Box::new(multi))),
             Err(CommandStatus::ESME_RINVDFTMSGID)
         );
+        let mut multi = Body::SubmitMulti(Box::new(SubmitMulti {
+            priority_flag: 9,
+            ..Default::default()
+        }));
+        assert_eq!(check_message_op(&mut multi), Ok(()));
+        assert!(matches!(multi, Body::SubmitMulti(m) if m.priority_flag == 0));
         let mut data = DataSm {
             esm_class: 0x04,
             ..Default::default()
         };
         assert_eq!(
-            check_message_op(&Body::DataSm(Box::new(data.clone()))),
+            check_message_op(&mut Body::DataSm(Box::new(data.clone()))),
             Err(CommandStatus::ESME_RINVESMCLASS)
         );
         data.esm_class = 0;
         data.tlvs.push(payload(b"one"));
         assert_eq!(
-            check_message_op(&Body::DataSm(Box::new(data.clone()))),
+            check_message_op(&mut Body::DataSm(Box::new(data.clone()))),
             Ok(())
         );
         data.tlvs.push(payload(b"two"));
         assert_eq!(
-            check_message_op(&Body::DataSm(Box::new(data))),
+            check_message_op(&mut Body::DataSm(Box::new(data))),
             Err(CommandStatus::ESME_RINVOPTPARSTREAM)
         );
     }

@@ -135,18 +135,18 @@ impl<G: Gateway> Session<G> {
         }
     }
 
-    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: checked against the
-    /// spec's field rules ([`check_message_op`]), then handed to the gateway without blocking
+    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: held to the spec's
+    /// field rules ([`check_message_op`]), then handed to the gateway without blocking
     /// the connection, at most `inbound_window` at once per session and
     /// `max_inflight_submits` in the whole gateway; beyond either, ESME_RTHROTTLED.
-    async fn on_message_op(&mut self, seq: u32, body: Body) -> Result<(), SessionEnd> {
+    async fn on_message_op(&mut self, seq: u32, mut body: Body) -> Result<(), SessionEnd> {
         let command_id = body.command_id();
         let Some(bind) = self.bind.clone() else {
             return self
                 .respond_error(command_id, seq, CommandStatus::ESME_RINVBNDSTS)
                 .await;
         };
-        if let Err(status) = check_message_op(&body) {
+        if let Err(status) = check_message_op(&mut body) {
             return self.respond_error(command_id, seq, status).await;
         }
         if self.inflight.len() >= self.shared.settings.inbound_window {
