@@ -208,3 +208,53 @@ async fn invalid_or_ambiguous_submit_fields_are_refused_before_the_gateway() {
     assert_eq!(r.command_status, CommandStatus::ESME_ROK);
     assert_eq!(srv.gateway.accepted()[0].1.esm_class, 0x01);
 }
+
+#[tokio::test]
+async fn sar_tlvs_come_as_a_valid_set_of_three() {
+    // §5.3.2.22–24: every segment carries sar_msg_ref_num, sar_total_segments and
+    // sar_segment_seqnum. With one missing, smppd would judge each part as a message of its
+    // own while the carrier (which is sent the TLVs) could still join them into one.
+    let srv = start().await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    let part = |tlvs: Vec<Tlv>| {
+        let mut p = SubmitSm {
+            destination_addr: "8613800138000".parse().unwrap(),
+            short_message: b"part".as_slice().try_into().unwrap(),
+            ..Default::default()
+        };
+        for t in tlvs {
+            p.tlvs.push(t);
+        }
+        Body::SubmitSm(Box::new(p))
+    };
+    let cases = [
+        (
+            "no sar_msg_ref_num",
+            vec![Tlv::SarTotalSegments(2), Tlv::SarSegmentSeqnum(1)],
+            CommandStatus::ESME_RMISSINGOPTPARAM,
+        ),
+        (
+            "seqnum above total",
+            vec![
+                Tlv::SarMsgRefNum(7),
+                Tlv::SarTotalSegments(2),
+                Tlv::SarSegmentSeqnum(3),
+            ],
+            CommandStatus::ESME_RINVOPTPARAMVAL,
+        ),
+        (
+            "total 0",
+            vec![
+                Tlv::SarMsgRefNum(7),
+                Tlv::SarTotalSegments(0),
+                Tlv::SarSegmentSeqnum(0),
+            ],
+            CommandStatus::ESME_RINVOPTPARAMVAL,
+        ),
+    ];
+    for (seq, (what, tlvs, status)) in (2u32..).zip(cases) {
+        let r = call(&mut s, seq, part(tlvs)).await;
+        assert_eq!(r.command_status, status, "{what}");
+    }
+    assert!(srv.gateway.accepted().is_empty());
+}

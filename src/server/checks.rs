@@ -21,8 +21,8 @@ const SMSC_MESSAGE_TYPES: [u8; 3] = [0x04, 0x18, 0x20];
 /// rest are reserved.
 const SUBMITTABLE_MESSAGE_TYPES: [u8; 3] = [0x00, 0x08, 0x10];
 
-/// TLVs smppd reads to decide what the message is (its payload, its concatenation); each may
-/// appear once.
+/// TLVs smppd reads to decide what the message is (its payload, its concatenation: the
+/// three sar_* last); each may appear once.
 const SINGLE_TLVS: [TlvTag; 4] = [
     TlvTag::MESSAGE_PAYLOAD,
     TlvTag::SAR_MSG_REF_NUM,
@@ -48,7 +48,8 @@ pub(crate) fn check_message_op(body: &mut Body) -> Result<(), CommandStatus> {
         }
         Body::DataSm(p) => {
             p.esm_class = check_esm_class(p.esm_class)?;
-            check_single_tlvs(&p.tlvs)
+            check_single_tlvs(&p.tlvs)?;
+            check_sar(&p.tlvs)
         }
         _ => Ok(()),
     }
@@ -100,7 +101,30 @@ fn check_message(
     if has_short_message && tlvs.get(TlvTag::MESSAGE_PAYLOAD).is_some() {
         return Err(CommandStatus::ESME_RINVMSGLEN);
     }
-    check_single_tlvs(tlvs)
+    check_single_tlvs(tlvs)?;
+    check_sar(tlvs)
+}
+
+/// §5.3.2.22–24: a segment carries all three sar_* TLVs, seqnum within 1..=total. A partial
+/// set would make smppd judge each part alone while a carrier, sent the TLVs, could still
+/// join them.
+fn check_sar(tlvs: &Tlvs) -> Result<(), CommandStatus> {
+    let present = SINGLE_TLVS[1..]
+        .iter()
+        .filter(|&&tag| tlvs.get(tag).is_some())
+        .count();
+    match (present, tlvs.sar()) {
+        (0, _) => Ok(()),
+        (_, None) => Err(CommandStatus::ESME_RMISSINGOPTPARAM),
+        (_, Some(sar))
+            if sar.total_segments == 0
+                || sar.segment_seqnum == 0
+                || sar.segment_seqnum > sar.total_segments =>
+        {
+            Err(CommandStatus::ESME_RINVOPTPARAMVAL)
+        }
+        (_, Some(_)) => Ok(()),
+    }
 }
 
 /// A repeated payload or sar_* TLV: which one counts is the reader's guess (§3.2.4 does not
@@ -223,6 +247,34 @@ mod tests {
             }),
             Err(CommandStatus::ESME_RINVOPTPARSTREAM)
         );
+    }
+
+    #[test]
+    fn sar_tlvs_are_a_valid_set_of_three_or_none() {
+        let sar = |r: Option<u16>, t: u8, s: u8| {
+            submit(|p| {
+                if let Some(r) = r {
+                    p.tlvs.push(Tlv::SarMsgRefNum(r));
+                }
+                p.tlvs.push(Tlv::SarTotalSegments(t));
+                p.tlvs.push(Tlv::SarSegmentSeqnum(s));
+            })
+            .map(|_| ())
+        };
+        assert_eq!(sar(Some(1), 2, 2), Ok(()));
+        assert_eq!(sar(Some(1), 1, 1), Ok(()));
+        assert_eq!(sar(None, 2, 1), Err(CommandStatus::ESME_RMISSINGOPTPARAM));
+        assert_eq!(
+            submit(|p| p.tlvs.push(Tlv::SarMsgRefNum(1))).map(|_| ()),
+            Err(CommandStatus::ESME_RMISSINGOPTPARAM)
+        );
+        for (t, s) in [(0, 0), (2, 0), (2, 3)] {
+            assert_eq!(
+                sar(Some(1), t, s),
+                Err(CommandStatus::ESME_RINVOPTPARAMVAL),
+                "{s} of {t}"
+            );
+        }
     }
 
     #[test]
