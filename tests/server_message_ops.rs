@@ -7,7 +7,7 @@ use bytes::Bytes;
 use server_support::*;
 use smppd::pdu::{
     decode_pdu, Body, CancelSm, CommandStatus, DataSm, DestAddress, List, MessageState, Pdu,
-    QuerySm, ReplaceSm, SubmitMulti, SubmitSm, Tlv,
+    QuerySm, ReplaceSm, SmppTime, SubmitMulti, SubmitSm, Tlv,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -178,6 +178,15 @@ async fn invalid_or_ambiguous_submit_fields_are_refused_before_the_gateway() {
                 ..base()
             },
             CommandStatus::ESME_RINVDFTMSGID,
+        ),
+        // §7.1.1: month 13 (the codec only checks the shape).
+        (
+            "schedule_delivery_time",
+            SubmitSm {
+                schedule_delivery_time: SmppTime::new("261331000000000+").unwrap(),
+                ..base()
+            },
+            CommandStatus::ESME_RINVSCHED,
         ),
         // §5.2.12: message type 0x04 is the SMSC's delivery receipt.
         (

@@ -10,7 +10,7 @@
 //! reads; with both short_message and message_payload, or two message_payloads, they could
 //! differ.
 
-use crate::pdu::{Body, CommandStatus, TlvTag, Tlvs};
+use crate::pdu::{Body, CommandStatus, SmppTime, TlvTag, Tlvs};
 
 /// esm_class bits 5–2, the message type (SMPP 3.4 §5.2.12).
 const ESM_MESSAGE_TYPE: u8 = 0x3C;
@@ -36,12 +36,14 @@ pub(crate) fn check_message_op(body: &mut Body) -> Result<(), CommandStatus> {
     match body {
         Body::SubmitSm(p) => {
             p.esm_class = check_esm_class(p.esm_class)?;
+            check_schedule(&p.schedule_delivery_time)?;
             p.priority_flag = default_priority(p.priority_flag);
             p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
             check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
         }
         Body::SubmitMulti(p) => {
             p.esm_class = check_esm_class(p.esm_class)?;
+            check_schedule(&p.schedule_delivery_time)?;
             p.priority_flag = default_priority(p.priority_flag);
             p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
             check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
@@ -84,6 +86,29 @@ fn check_esm_class(esm_class: u8) -> Result<u8, CommandStatus> {
     } else {
         Ok(esm_class & !ESM_MESSAGE_TYPE)
     }
+}
+
+/// §7.1.1: the codec checks the time's shape (16 characters, `+`/`-`/`R`); an absolute
+/// time must also be a calendar time with an offset of at most 48 quarter hours, or carriers
+/// refuse it only after smppd accepted the message. (validity_period is read, and refused
+/// with ESME_RINVEXPIRY, by the gateway.)
+fn check_schedule(time: &SmppTime) -> Result<(), CommandStatus> {
+    let s = time.as_str().as_bytes();
+    let two = |i: usize| match s.get(i..i + 2) {
+        Some(&[a, b]) => u16::from(a.wrapping_sub(b'0')) * 10 + u16::from(b.wrapping_sub(b'0')),
+        _ => u16::MAX,
+    };
+    let absolute = matches!(s.last(), Some(b'+' | b'-'));
+    let calendar = (1..=12).contains(&two(2))
+        && (1..=31).contains(&two(4))
+        && two(6) <= 23
+        && two(8) <= 59
+        && two(10) <= 59
+        && two(13) <= 48;
+    if absolute && !calendar {
+        return Err(CommandStatus::ESME_RINVSCHED);
+    }
+    Ok(())
 }
 
 fn check_message(
@@ -208,6 +233,30 @@ mod tests {
             (0, 0, 0x42),
             "reserved message type 0x0C is the default type; UDHI and mode kept"
         );
+    }
+
+    #[test]
+    fn an_absolute_schedule_must_be_a_calendar_time() {
+        let at =
+            |t: &str| submit(|p| p.schedule_delivery_time = SmppTime::new(t).unwrap()).map(|_| ());
+        assert_eq!(at(""), Ok(()));
+        assert_eq!(at("261231235959932+"), Ok(()));
+        assert_eq!(at("000001000000000R"), Ok(()));
+        assert_eq!(
+            at("990230000000000-"),
+            Ok(()),
+            "day 30 of February: the carrier's call"
+        );
+        for bad in [
+            "261331000000000+", // month 13
+            "261200000000000+", // day 0
+            "261231240000000+", // hour 24
+            "261231236000000+", // minute 60
+            "261231235960000+", // second 60
+            "261231235959049+", // 49 quarter hours
+        ] {
+            assert_eq!(at(bad), Err(CommandStatus::ESME_RINVSCHED), "{bad}");
+        }
     }
 
     #[test]
