@@ -179,6 +179,9 @@ pub struct PduError {
     pub command_id: Option<CommandId>,
     /// The header's sequence_number, when the 16-octet header arrived.
     pub sequence_number: Option<u32>,
+    /// The header's own command_status, when the 16-octet header arrived: for a response
+    /// whose body did not decode, the peer's verdict still stands.
+    pub header_status: Option<CommandStatus>,
     /// The command_status to answer with.
     pub status: CommandStatus,
     /// The detail.
@@ -209,11 +212,13 @@ impl PduError {
     pub(crate) fn new(
         command_id: Option<CommandId>,
         sequence_number: Option<u32>,
+        header_status: Option<CommandStatus>,
         kind: PduErrorKind,
     ) -> Self {
         PduError {
             command_id,
             sequence_number,
+            header_status,
             status: kind.status(),
             kind,
         }

@@ -292,9 +292,13 @@ impl<G: Gateway> Session<G> {
         tracing::debug!(error = %e, "bad PDU");
         let is_response = e.command_id.is_some_and(|c| c.is_response());
         if is_response {
-            // A garbled answer to one of ours: treat it as a failed answer.
-            if let (Some(seq), Some(command_id)) = (e.sequence_number, e.command_id) {
-                self.complete(seq, command_id, e.status);
+            // A garbled answer to one of ours still carries the client's verdict in its
+            // header: the bodies smppd awaits are empty or unused (deliver_sm_resp's
+            // message_id, SMPP 3.4 §4.6.2).
+            if let (Some(seq), Some(command_id), Some(status)) =
+                (e.sequence_number, e.command_id, e.header_status)
+            {
+                self.complete(seq, command_id, status);
             }
         } else {
             self.send(answer_to_bad_request(&e)).await?;
