@@ -265,5 +265,21 @@ async fn sar_tlvs_come_as_a_valid_set_of_three() {
         let r = call(&mut s, seq, part(tlvs)).await;
         assert_eq!(r.command_status, status, "{what}");
     }
+    // A UDH concatenation element and sar_* TLVs on one segment: smppd reads the UDH (here
+    // "1 of 1", a message of its own), a carrier could join it by the TLVs.
+    let Body::SubmitSm(mut both) = part(vec![
+        Tlv::SarMsgRefNum(7),
+        Tlv::SarTotalSegments(2),
+        Tlv::SarSegmentSeqnum(1),
+    ]) else {
+        unreachable!()
+    };
+    both.esm_class = 0x40;
+    both.short_message = b"\x05\x00\x03\x07\x01\x01part"
+        .as_slice()
+        .try_into()
+        .unwrap();
+    let r = call(&mut s, 10, Body::SubmitSm(both)).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROPTPARNOTALLWD);
     assert!(srv.gateway.accepted().is_empty());
 }

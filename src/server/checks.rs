@@ -11,6 +11,7 @@
 //! differ.
 
 use crate::pdu::{Body, CommandStatus, SmppTime, TlvTag, Tlvs};
+use crate::text::udh;
 
 /// esm_class bits 5–2, the message type (SMPP 3.4 §5.2.12).
 const ESM_MESSAGE_TYPE: u8 = 0x3C;
@@ -39,19 +40,21 @@ pub(crate) fn check_message_op(body: &mut Body) -> Result<(), CommandStatus> {
             check_schedule(&p.schedule_delivery_time)?;
             p.priority_flag = default_priority(p.priority_flag);
             p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
-            check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
+            check_message(p.sm_default_msg_id, p.esm_class, &p.short_message, &p.tlvs)
         }
         Body::SubmitMulti(p) => {
             p.esm_class = check_esm_class(p.esm_class)?;
             check_schedule(&p.schedule_delivery_time)?;
             p.priority_flag = default_priority(p.priority_flag);
             p.replace_if_present_flag = default_replace(p.replace_if_present_flag);
-            check_message(p.sm_default_msg_id, !p.short_message.is_empty(), &p.tlvs)
+            check_message(p.sm_default_msg_id, p.esm_class, &p.short_message, &p.tlvs)
         }
         Body::DataSm(p) => {
             p.esm_class = check_esm_class(p.esm_class)?;
             check_single_tlvs(&p.tlvs)?;
-            check_sar(&p.tlvs)
+            check_sar(&p.tlvs)?;
+            let payload = p.tlvs.message_payload().map(|b| &b[..]).unwrap_or_default();
+            check_one_concatenation(p.esm_class, payload, &p.tlvs)
         }
         _ => Ok(()),
     }
@@ -113,7 +116,8 @@ fn check_schedule(time: &SmppTime) -> Result<(), CommandStatus> {
 
 fn check_message(
     sm_default_msg_id: u8,
-    has_short_message: bool,
+    esm_class: u8,
+    short_message: &[u8],
     tlvs: &Tlvs,
 ) -> Result<(), CommandStatus> {
     // §5.2.20: smppd has no predefined messages, and sending one would deliver text the
@@ -123,11 +127,29 @@ fn check_message(
     }
     // §5.3.2.32: short_message and message_payload must not both be used; with
     // message_payload, sm_length must be 0, so a non-zero sm_length is the invalid length.
-    if has_short_message && tlvs.get(TlvTag::MESSAGE_PAYLOAD).is_some() {
+    let payload = tlvs.message_payload();
+    if !short_message.is_empty() && payload.is_some() {
         return Err(CommandStatus::ESME_RINVMSGLEN);
     }
     check_single_tlvs(tlvs)?;
-    check_sar(tlvs)
+    check_sar(tlvs)?;
+    let message = payload.map(|b| &b[..]).unwrap_or(short_message);
+    check_one_concatenation(esm_class, message, tlvs)
+}
+
+/// A UDH concatenation element and the sar_* TLVs on one segment: smppd goes by the UDH,
+/// a carrier (sent both) could join the parts by the TLVs, so the TLVs are not allowed
+/// next to it. A malformed UDH is the gateway's to refuse (ESME_RINVESMCLASS).
+fn check_one_concatenation(
+    esm_class: u8,
+    message: &[u8],
+    tlvs: &Tlvs,
+) -> Result<(), CommandStatus> {
+    let udhi = esm_class & udh::ESM_CLASS_UDHI != 0;
+    if udhi && tlvs.sar().is_some() && matches!(udh::parse(message, true), Ok((Some(_), _))) {
+        return Err(CommandStatus::ESME_ROPTPARNOTALLWD);
+    }
+    Ok(())
 }
 
 /// §5.3.2.22–24: a segment carries all three sar_* TLVs, seqnum within 1..=total. A partial
@@ -324,6 +346,42 @@ mod tests {
                 "{s} of {t}"
             );
         }
+    }
+
+    #[test]
+    fn a_udh_concatenation_and_sar_tlvs_do_not_go_together() {
+        let sar = |p: &mut SubmitSm| {
+            p.tlvs.set_sar(crate::pdu::Sar {
+                msg_ref_num: 7,
+                total_segments: 2,
+                segment_seqnum: 1,
+            })
+        };
+        let udh_concat = b"\x05\x00\x03\x07\x02\x01text";
+        let with = |esm_class: u8, sm: &[u8]| {
+            submit(|p| {
+                sar(p);
+                p.esm_class = esm_class;
+                p.short_message = sm.try_into().unwrap();
+            })
+            .map(|_| ())
+        };
+        assert_eq!(
+            with(0x40, udh_concat),
+            Err(CommandStatus::ESME_ROPTPARNOTALLWD)
+        );
+        // UDHI clear: the octets are text. A UDH without a concatenation element (port
+        // addressing only) leaves the TLVs as the only concatenation.
+        assert_eq!(with(0x00, udh_concat), Ok(()));
+        assert_eq!(with(0x40, b"\x06\x05\x04\x0b\x84\x23\xf0text"), Ok(()));
+        assert_eq!(
+            submit(|p| {
+                p.esm_class = 0x40;
+                p.short_message = udh_concat.as_slice().try_into().unwrap();
+            })
+            .map(|_| ()),
+            Ok(())
+        );
     }
 
     #[test]
