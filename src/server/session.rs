@@ -295,10 +295,13 @@ impl<G: Gateway> Session<G> {
             // A garbled answer to one of ours still carries the client's verdict in its
             // header: the bodies smppd awaits are empty or unused (deliver_sm_resp's
             // message_id, SMPP 3.4 §4.6.2).
+            // Such an answer is tolerated, not charged to the error budget.
             if let (Some(seq), Some(command_id), Some(status)) =
                 (e.sequence_number, e.command_id, e.header_status)
             {
-                self.complete(seq, command_id, status);
+                if self.complete(seq, command_id, status) {
+                    return Ok(());
+                }
             }
         } else {
             self.send(answer_to_bad_request(&e)).await?;

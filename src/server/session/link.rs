@@ -14,8 +14,14 @@ impl<G: Gateway> Session<G> {
     /// A response to one of smppd's requests arrived (or a garbled one, with its status).
     /// SMPP 3.4 §2.6: it must carry the request's command_id with bit 31 set, or be a
     /// generic_nack; another response with a pending sequence number answers nothing of ours
-    /// (a receipt acknowledged by an enquire_link_resp would never be sent again).
-    pub(super) fn complete(&mut self, seq: u32, command_id: CommandId, status: CommandStatus) {
+    /// (a receipt acknowledged by an enquire_link_resp would never be sent again). True when
+    /// it answered one of smppd's requests.
+    pub(super) fn complete(
+        &mut self,
+        seq: u32,
+        command_id: CommandId,
+        status: CommandStatus,
+    ) -> bool {
         let nack = command_id == CommandId::GENERIC_NACK;
         let answers = self
             .window
@@ -23,7 +29,7 @@ impl<G: Gateway> Session<G> {
             .is_some_and(|p| nack || p.answered_by() == command_id);
         if !answers {
             tracing::debug!(seq, %command_id, "response to no request of ours; ignored");
-            return;
+            return false;
         }
         // A generic_nack refuses whatever it answers, even if it says ESME_ROK.
         let status = if nack && status.is_ok() {
@@ -46,6 +52,7 @@ impl<G: Gateway> Session<G> {
             Some(Pending::Unbind) => self.unbind_acked = true,
             Some(Pending::EnquireLink) | None => {}
         }
+        true
     }
 
     pub(super) async fn send_deliver(&mut self, d: OutboundDeliver) -> Result<(), SessionEnd> {
