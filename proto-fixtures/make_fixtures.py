@@ -125,6 +125,14 @@ def spec_cases():
             {"callback_num": "00010203"}, {"callback_num_pres_ind": 1}, {"ussd_service_op": 2},
             {"display_time": 1}, {"sms_signal": 7}, {"ms_validity": 3}, {"alert_on_message_delivery": None},
             {"its_reply_type": 1}, {"its_session_info": 256}]))
+    # short_message plus two message_payloads: the codec keeps all of it in wire order (a
+    # carrier's deliver_sm is relayed as sent); the server refuses it from a client
+    # (server::checks: ESME_RINVMSGLEN), because readers disagree on which text counts.
+    both = tlv(0x0424, b"second") + tlv(0x0424, b"third")
+    out["submit_sm/short_message_and_payloads_kept"] = (
+        pdu("submit_sm", 10, sm_body("smppd", "8613800138000", b"first", tlvs=both)),
+        sm_json("submit_sm", 10, "smppd", "8613800138000", b"first", tlvs=[
+            {"message_payload": b"second".hex()}, {"message_payload": b"third".hex()}]))
     dsr = tlv(0x0425, b"\x01") + tlv(0x0423, b"\x03\x00\x22") + tlv(0x001D, b"no route\0")
     out["data_sm_resp/failure_tlvs"] = (
         pdu("data_sm_resp", 9, c("") + dsr, status=0xFE),

@@ -161,3 +161,93 @@ async fn wrong_state_and_error_budget() {
     }
     assert!(closed_within(&mut s, Duration::from_secs(2)).await);
 }
+
+/// submit_sm body bytes with a chosen source_addr and raw TLV octets after short_message.
+fn submit_body(source: &str, text: &[u8], tlvs: &[u8]) -> Vec<u8> {
+    let mut b = vec![0]; // service_type
+    b.extend_from_slice(&[5, 0]);
+    b.extend_from_slice(source.as_bytes());
+    b.push(0);
+    b.extend_from_slice(&[1, 1]);
+    b.extend_from_slice(b"8613800138000\0");
+    b.extend_from_slice(&[0, 0, 0, 0, 0]); // esm_class, protocol_id, priority, two NULL times
+    b.extend_from_slice(&[1, 0, 0, 0, text.len() as u8]);
+    b.extend_from_slice(text);
+    b.extend_from_slice(tlvs);
+    b
+}
+
+#[tokio::test]
+async fn a_bad_field_gets_its_own_resp_with_the_fields_status_not_generic_nack() {
+    // SMPP 3.4 §4.3.1: generic_nack is for an unusable header (unknown command_id, bad
+    // command_length); a known request with a wrong field gets its own _resp (§5.1.3).
+    let srv = start().await;
+    let mut s = connect(srv.addr).await;
+    // system_id of 20 characters (max C(16)): bind_transmitter_resp ESME_RINVSYSID.
+    let mut bind = Vec::new();
+    bind.extend_from_slice(&[b'a'; 20]);
+    bind.extend_from_slice(b"\0demo\0\0\x34\0\0\0");
+    s.write_all(&pdu(BIND_TRANSMITTER, 0, 1, &bind))
+        .await
+        .unwrap();
+    let r = read_pdu(&mut s).await;
+    assert_eq!(
+        (r.command_id, r.status, r.seq),
+        (BIND_TRANSMITTER | RESP, 0x0F, 1)
+    );
+    // Still OPEN: a good bind on the same connection works.
+    s.write_all(&bind_pdu(BIND_TRANSMITTER, 2, "demo", "demo"))
+        .await
+        .unwrap();
+    let r = read_pdu(&mut s).await;
+    assert_eq!(
+        (r.command_id, r.status, r.seq),
+        (BIND_TRANSMITTER | RESP, 0, 2)
+    );
+
+    let cases: [(&str, Vec<u8>, u32); 4] = [
+        // source_addr of 25 digits (max C(21)): ESME_RINVSRCADR.
+        ("source_addr", submit_body(&"1".repeat(25), b"x", &[]), 0x0A),
+        // sm_length 200 with 1 octet of message: ESME_RINVMSGLEN.
+        (
+            "sm_length",
+            {
+                let mut b = submit_body("smppd", b"x", &[]);
+                let at = b.len() - 2;
+                b[at] = 200;
+                b
+            },
+            0x01,
+        ),
+        // sar_msg_ref_num (2 octets) sent with length 3: ESME_RINVPARLEN.
+        (
+            "tlv length",
+            submit_body("smppd", b"x", &[0x02, 0x0C, 0, 3, 0, 1, 2]),
+            0xC2,
+        ),
+        // A TLV whose length runs past the body: ESME_RINVOPTPARSTREAM.
+        (
+            "tlv stream",
+            submit_body("smppd", b"x", &[0x02, 0x0C, 0, 9, 0, 1]),
+            0xC0,
+        ),
+    ];
+    for (seq, (what, body, status)) in (10u32..).zip(cases) {
+        s.write_all(&pdu(SUBMIT_SM, 0, seq, &body)).await.unwrap();
+        let r = read_pdu(&mut s).await;
+        assert_eq!(
+            (r.command_id, r.status, r.seq),
+            (SUBMIT_SM | RESP, status, seq),
+            "{what}"
+        );
+        assert!(
+            r.body.is_empty(),
+            "{what}: error submit_sm_resp has no body"
+        );
+    }
+    s.write_all(&submit_pdu(20, "8613800138000", b"fine"))
+        .await
+        .unwrap();
+    let r = read_pdu(&mut s).await;
+    assert_eq!((r.command_id, r.status, r.seq), (SUBMIT_SM | RESP, 0, 20));
+}

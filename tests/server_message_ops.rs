@@ -7,7 +7,7 @@ use bytes::Bytes;
 use server_support::*;
 use smppd::pdu::{
     decode_pdu, Body, CancelSm, CommandStatus, DataSm, DestAddress, List, MessageState, Pdu,
-    QuerySm, ReplaceSm, SubmitMulti, Tlv,
+    QuerySm, ReplaceSm, SmppTime, SubmitMulti, SubmitSm, Tlv,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -136,4 +136,150 @@ async fn query_cancel_replace_reach_only_the_accounts_own_messages() {
     // An id smppd never issued: ESME_RINVMSGID.
     let r = call(&mut demo, 10, query("not-an-id")).await;
     assert_eq!(r.command_status, CommandStatus::ESME_RINVMSGID);
+}
+
+#[tokio::test]
+async fn invalid_or_ambiguous_submit_fields_are_refused_before_the_gateway() {
+    let srv = start().await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    let base = || SubmitSm {
+        destination_addr: "8613800138000".parse().unwrap(),
+        short_message: b"checked text".as_slice().try_into().unwrap(),
+        ..Default::default()
+    };
+    let payload = |t: &[u8]| Tlv::MessagePayload(t.try_into().unwrap());
+    let cases: Vec<(&str, SubmitSm, CommandStatus)> = vec![
+        // §5.3.2.32: the policy would judge one text, a carrier could deliver the other.
+        (
+            "short_message and message_payload",
+            {
+                let mut p = base();
+                p.tlvs.push(payload(b"unchecked text"));
+                p
+            },
+            CommandStatus::ESME_RINVMSGLEN,
+        ),
+        (
+            "two message_payloads",
+            {
+                let mut p = base();
+                p.short_message = Default::default();
+                p.tlvs.push(payload(b"checked text"));
+                p.tlvs.push(payload(b"unchecked text"));
+                p
+            },
+            CommandStatus::ESME_RINVOPTPARSTREAM,
+        ),
+        // §5.2.20: a canned message smppd does not have (and the policy never saw).
+        (
+            "sm_default_msg_id",
+            SubmitSm {
+                sm_default_msg_id: 3,
+                ..base()
+            },
+            CommandStatus::ESME_RINVDFTMSGID,
+        ),
+        // §7.1.1: month 13 (the codec only checks the shape).
+        (
+            "schedule_delivery_time",
+            SubmitSm {
+                schedule_delivery_time: SmppTime::new("261331000000000+").unwrap(),
+                ..base()
+            },
+            CommandStatus::ESME_RINVSCHED,
+        ),
+        // §5.2.12: message type 0x04 is the SMSC's delivery receipt.
+        (
+            "esm_class receipt",
+            SubmitSm {
+                esm_class: 0x04,
+                ..base()
+            },
+            CommandStatus::ESME_RINVESMCLASS,
+        ),
+    ];
+    for (seq, (what, p, status)) in (2u32..).zip(cases) {
+        let r = call(&mut s, seq, Body::SubmitSm(Box::new(p))).await;
+        assert_eq!(r.command_status, status, "{what}");
+    }
+    assert!(
+        srv.gateway.accepted().is_empty(),
+        "nothing reached the gateway"
+    );
+    // Reserved values are read as their defaults (message type 0x0C as 0x00, the messaging
+    // mode kept; priority 9 as 0) and the message goes on.
+    let reserved = SubmitSm {
+        esm_class: 0x0C | 0x01,
+        priority_flag: 9,
+        ..base()
+    };
+    let r = call(&mut s, 20, Body::SubmitSm(Box::new(reserved))).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROK);
+    assert_eq!(srv.gateway.accepted()[0].1.esm_class, 0x01);
+}
+
+#[tokio::test]
+async fn sar_tlvs_come_as_a_valid_set_of_three() {
+    // §5.3.2.22–24: every segment carries sar_msg_ref_num, sar_total_segments and
+    // sar_segment_seqnum. With one missing, smppd would judge each part as a message of its
+    // own while the carrier (which is sent the TLVs) could still join them into one.
+    let srv = start().await;
+    let mut s = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    let part = |tlvs: Vec<Tlv>| {
+        let mut p = SubmitSm {
+            destination_addr: "8613800138000".parse().unwrap(),
+            short_message: b"part".as_slice().try_into().unwrap(),
+            ..Default::default()
+        };
+        for t in tlvs {
+            p.tlvs.push(t);
+        }
+        Body::SubmitSm(Box::new(p))
+    };
+    let cases = [
+        (
+            "no sar_msg_ref_num",
+            vec![Tlv::SarTotalSegments(2), Tlv::SarSegmentSeqnum(1)],
+            CommandStatus::ESME_RMISSINGOPTPARAM,
+        ),
+        (
+            "seqnum above total",
+            vec![
+                Tlv::SarMsgRefNum(7),
+                Tlv::SarTotalSegments(2),
+                Tlv::SarSegmentSeqnum(3),
+            ],
+            CommandStatus::ESME_RINVOPTPARAMVAL,
+        ),
+        (
+            "total 0",
+            vec![
+                Tlv::SarMsgRefNum(7),
+                Tlv::SarTotalSegments(0),
+                Tlv::SarSegmentSeqnum(0),
+            ],
+            CommandStatus::ESME_RINVOPTPARAMVAL,
+        ),
+    ];
+    for (seq, (what, tlvs, status)) in (2u32..).zip(cases) {
+        let r = call(&mut s, seq, part(tlvs)).await;
+        assert_eq!(r.command_status, status, "{what}");
+    }
+    // A UDH concatenation element and sar_* TLVs on one segment: smppd reads the UDH (here
+    // "1 of 1", a message of its own), a carrier could join it by the TLVs.
+    let Body::SubmitSm(mut both) = part(vec![
+        Tlv::SarMsgRefNum(7),
+        Tlv::SarTotalSegments(2),
+        Tlv::SarSegmentSeqnum(1),
+    ]) else {
+        unreachable!()
+    };
+    both.esm_class = 0x40;
+    both.short_message = b"\x05\x00\x03\x07\x01\x01part"
+        .as_slice()
+        .try_into()
+        .unwrap();
+    let r = call(&mut s, 10, Body::SubmitSm(both)).await;
+    assert_eq!(r.command_status, CommandStatus::ESME_ROPTPARNOTALLWD);
+    assert!(srv.gateway.accepted().is_empty());
 }

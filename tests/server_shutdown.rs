@@ -57,3 +57,19 @@ async fn shutdown_unbinds_sessions_and_finishes_in_flight_submits() {
     // No longer accepting.
     assert!(tokio::net::TcpStream::connect(srv.addr).await.is_err());
 }
+
+#[tokio::test]
+async fn a_client_unbind_crossing_ours_is_answered_rok_and_the_session_closes() {
+    // SMPP 3.4 §4.2: either side may unbind. When both do at once, the client's unbind is
+    // a normal end of the session, not a request in the wrong state.
+    let srv = start().await;
+    let mut tx = bound(srv.addr, BIND_TRANSMITTER, "demo", "demo").await;
+    srv.shutdown.cancel();
+    let unbind = read_pdu(&mut tx).await;
+    assert_eq!((unbind.command_id, unbind.status), (UNBIND, 0));
+    // The client's own unbind was already on its way; it never answers ours.
+    tx.write_all(&pdu(UNBIND, 0, 7, b"")).await.unwrap();
+    let r = read_pdu(&mut tx).await;
+    assert_eq!((r.command_id, r.status, r.seq), (UNBIND | RESP, 0, 7));
+    assert!(closed_within(&mut tx, Duration::from_secs(1)).await);
+}

@@ -139,3 +139,65 @@ async fn read_until(s: &mut tokio::net::TcpStream, command_id: u32) -> Raw {
         }
     }
 }
+
+#[tokio::test]
+async fn a_deliver_sm_is_acknowledged_only_by_its_own_response() {
+    // SMPP 3.4 §2.6: a response answers the request with its sequence_number *and* the
+    // matching command_id. A sloppy client's enquire_link_resp with the deliver_sm's number
+    // must not acknowledge the receipt (it would never be sent again), and a generic_nack
+    // is a refusal even with status 0.
+    let srv = start_with(TIMERS).await;
+    let mut rx = bound(srv.addr, BIND_RECEIVER, "demo", "demo").await;
+    let reg = srv.registry.clone();
+    let sent = tokio::spawn(async move { reg.deliver("demo", Box::<DeliverSm>::default()).await });
+    let d = read_until(&mut rx, DELIVER_SM).await;
+    rx.write_all(&pdu(ENQUIRE_LINK | RESP, 0, d.seq, b""))
+        .await
+        .unwrap();
+    rx.write_all(&pdu(GENERIC_NACK, 0, d.seq, b""))
+        .await
+        .unwrap();
+    let outcome = sent.await.unwrap();
+    assert!(
+        matches!(outcome, Err(DeliverError::Rejected(_))),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_deliver_sm_resp_with_a_sloppy_body_counts_by_its_header_status() {
+    // SMPP 3.4 §4.6.2: deliver_sm_resp's message_id is unused. A client that writes it
+    // without its NUL still said ESME_ROK in the header; reading that as a refusal would send
+    // the receipt again and again.
+    // A tolerated answer is not charged to the error budget either (here 1).
+    let srv = start_with(&TIMERS.replace(
+        "outbound_window = 2",
+        "outbound_window = 2\nerror_budget = 1",
+    ))
+    .await;
+    let mut rx = bound(srv.addr, BIND_RECEIVER, "demo", "demo").await;
+    for _ in 0..3 {
+        let reg = srv.registry.clone();
+        let sent =
+            tokio::spawn(async move { reg.deliver("demo", Box::<DeliverSm>::default()).await });
+        let d = read_until(&mut rx, DELIVER_SM).await;
+        rx.write_all(&pdu(DELIVER_SM | RESP, 0, d.seq, b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(sent.await.unwrap(), Ok(()));
+    }
+
+    // And a refusal with a sloppy body is still a refusal, with the client's status.
+    let reg = srv.registry.clone();
+    let sent = tokio::spawn(async move { reg.deliver("demo", Box::<DeliverSm>::default()).await });
+    let d = read_until(&mut rx, DELIVER_SM).await;
+    rx.write_all(&pdu(DELIVER_SM | RESP, 0x64, d.seq, b"abc"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.await.unwrap(),
+        Err(DeliverError::Rejected(
+            smppd::pdu::CommandStatus::ESME_RX_T_APPN
+        ))
+    );
+}

@@ -141,6 +141,11 @@ pub enum PduErrorKind {
         /// Its maximum length including the NUL.
         max: usize,
     },
+    /// The body ends inside a C-octet string, before its NUL and its maximum length (field
+    /// status, as for an over-long value; the session answers it with generic_nack because
+    /// the frame was cut short).
+    #[error("body ends inside {} before its NUL", .0.name())]
+    Unterminated(Field),
     /// A time field is neither NULL nor `YYMMDDhhmmsstnnp` (field status).
     #[error("{} is not an SMPP time", .0.name())]
     BadTime(Field),
@@ -174,6 +179,9 @@ pub struct PduError {
     pub command_id: Option<CommandId>,
     /// The header's sequence_number, when the 16-octet header arrived.
     pub sequence_number: Option<u32>,
+    /// The header's own command_status, when the 16-octet header arrived: for a response
+    /// whose body did not decode, the peer's verdict still stands.
+    pub header_status: Option<CommandStatus>,
     /// The command_status to answer with.
     pub status: CommandStatus,
     /// The detail.
@@ -188,9 +196,9 @@ impl PduErrorKind {
             | PduErrorKind::Truncated(_)
             | PduErrorKind::TrailingBytes(_) => CommandStatus::ESME_RINVCMDLEN,
             PduErrorKind::UnknownCommandId => CommandStatus::ESME_RINVCMDID,
-            PduErrorKind::TooLong { field, .. } | PduErrorKind::BadTime(field) => {
-                field.invalid_status()
-            }
+            PduErrorKind::TooLong { field, .. }
+            | PduErrorKind::Unterminated(field)
+            | PduErrorKind::BadTime(field) => field.invalid_status(),
             PduErrorKind::BadSmLength(_) => CommandStatus::ESME_RINVMSGLEN,
             PduErrorKind::NoDestinations => CommandStatus::ESME_RINVNUMDESTS,
             PduErrorKind::BadDestFlag(_) => CommandStatus::ESME_RINVDESTFLAG,
@@ -204,11 +212,13 @@ impl PduError {
     pub(crate) fn new(
         command_id: Option<CommandId>,
         sequence_number: Option<u32>,
+        header_status: Option<CommandStatus>,
         kind: PduErrorKind,
     ) -> Self {
         PduError {
             command_id,
             sequence_number,
+            header_status,
             status: kind.status(),
             kind,
         }

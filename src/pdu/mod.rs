@@ -183,13 +183,21 @@ pub fn decode_pdu(frame: Bytes) -> Result<Pdu, PduError> {
         return Err(PduError::new(
             command_id,
             None,
+            None,
             PduErrorKind::LengthMismatch {
                 command_length,
                 frame_len: frame.len(),
             },
         ));
     };
-    let err = |kind| PduError::new(Some(h.command_id), Some(h.sequence_number), kind);
+    let err = |kind| {
+        PduError::new(
+            Some(h.command_id),
+            Some(h.sequence_number),
+            Some(h.command_status),
+            kind,
+        )
+    };
     if usize::try_from(h.command_length).ok() != Some(frame.len()) {
         return Err(err(PduErrorKind::LengthMismatch {
             command_length: h.command_length,

@@ -57,7 +57,8 @@ pub(crate) fn int2(i: In<'_>) -> PResult<'_, u16> {
 }
 
 /// Locates a C-octet string's terminator: the scan stops after `MAX` octets, so a hostile
-/// body costs at most the field maximum (SMPP 3.4 §3.1, max length includes the NUL).
+/// body costs at most the field maximum (SMPP 3.4 §3.1, max length includes the NUL). A body
+/// that ends before the NUL and before `MAX` octets is cut short, not over-long.
 fn c_octet_raw<const MAX: usize>(field: Field, i: In<'_>) -> PResult<'_, In<'_>> {
     if i.is_empty() {
         return fail(PduErrorKind::Truncated(field));
@@ -70,6 +71,7 @@ fn c_octet_raw<const MAX: usize>(field: Field, i: In<'_>) -> PResult<'_, In<'_>>
             // Skip the NUL itself.
             Ok((rest.get(1..).unwrap_or_default(), value))
         }
+        None if i.len() < MAX => fail(PduErrorKind::Unterminated(field)),
         None => fail(PduErrorKind::TooLong { field, max: MAX }),
     }
 }
@@ -233,6 +235,8 @@ mod tests {
         );
         let err = finish(c_octet::<5>(&base, Field::ServiceType, &[])).unwrap_err();
         assert_eq!(err, PduErrorKind::Truncated(Field::ServiceType));
+        let err = finish(c_octet::<6>(&base, Field::ServiceType, b"123")).unwrap_err();
+        assert_eq!(err, PduErrorKind::Unterminated(Field::ServiceType));
     }
 
     #[test]

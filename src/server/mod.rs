@@ -2,6 +2,7 @@
 //! connection, windows and timers, and the registry that routes deliver_sm to receiver binds.
 
 mod auth;
+mod checks;
 mod gateway;
 mod listener;
 mod registry;

@@ -27,7 +27,9 @@ use super::settings::ServerSettings;
 use super::state::{admit, Admission, SessionState};
 use super::timers::Timers;
 use super::window::{SequenceAllocator, Window};
-use crate::pdu::{Body, CodecError, CommandId, CommandStatus, Pdu, PduError, SmppCodec};
+use crate::pdu::{
+    Body, CodecError, CommandId, CommandStatus, Pdu, PduError, PduErrorKind, SmppCodec,
+};
 
 /// What every session shares.
 pub(crate) struct Shared<G> {
@@ -70,6 +72,17 @@ enum Pending {
     EnquireLink,
     Deliver(tokio::sync::oneshot::Sender<Result<(), DeliverError>>),
     Unbind,
+}
+
+impl Pending {
+    /// The response command_id that answers this request.
+    fn answered_by(&self) -> CommandId {
+        match self {
+            Pending::EnquireLink => CommandId::ENQUIRE_LINK_RESP,
+            Pending::Deliver(_) => CommandId::DELIVER_SM_RESP,
+            Pending::Unbind => CommandId::UNBIND_RESP,
+        }
+    }
 }
 
 enum Event {
@@ -279,15 +292,19 @@ impl<G: Gateway> Session<G> {
         tracing::debug!(error = %e, "bad PDU");
         let is_response = e.command_id.is_some_and(|c| c.is_response());
         if is_response {
-            // A garbled answer to one of ours: treat it as a failed answer.
-            if let Some(seq) = e.sequence_number {
-                self.complete(seq, e.status);
+            // A garbled answer to one of ours still carries the client's verdict in its
+            // header: the bodies smppd awaits are empty or unused (deliver_sm_resp's
+            // message_id, SMPP 3.4 §4.6.2).
+            // Such an answer is tolerated, not charged to the error budget.
+            if let (Some(seq), Some(command_id), Some(status)) =
+                (e.sequence_number, e.command_id, e.header_status)
+            {
+                if self.complete(seq, command_id, status) {
+                    return Ok(());
+                }
             }
         } else {
-            // SMPP 3.4 §4.3: generic_nack answers a PDU that cannot be understood, with its
-            // sequence number when the header gave one.
-            self.send(Pdu::generic_nack(e.sequence_number.unwrap_or(0), e.status))
-                .await?;
+            self.send(answer_to_bad_request(&e)).await?;
         }
         self.charge_error().await
     }
@@ -309,11 +326,14 @@ impl<G: Gateway> Session<G> {
         let seq = pdu.sequence_number;
         let command_id = pdu.command_id();
         if pdu.is_response() {
-            self.complete(seq, pdu.command_status);
+            self.complete(seq, command_id, pdu.command_status);
             return Ok(());
         }
         match admit(self.state, command_id) {
             Admission::Accept => self.dispatch(pdu, span).await,
+            Admission::WrongState if self.unbinds_crossed(command_id) => {
+                self.dispatch(pdu, span).await
+            }
             Admission::WrongState => {
                 // While shutting down, work that arrives after our unbind is retryable.
                 let status = if self.draining && is_message_op(command_id) {
@@ -334,6 +354,15 @@ impl<G: Gateway> Session<G> {
                 self.charge_error().await
             }
         }
+    }
+
+    /// SMPP 3.4 §4.2 lets either side unbind. A client unbind that arrives after smppd sent
+    /// its own (both ended the session at once) is answered ESME_ROK like any unbind; only a
+    /// repeated client unbind is in the wrong state.
+    fn unbinds_crossed(&self, command_id: CommandId) -> bool {
+        command_id == CommandId::UNBIND
+            && self.state == SessionState::Unbound
+            && self.client_unbind.is_none()
     }
 
     async fn respond_error(
@@ -377,6 +406,26 @@ fn written(
     match r {
         Ok(Ok(())) => Ok(()),
         _ => Err(SessionEnd::WriteFailed),
+    }
+}
+
+/// SMPP 3.4 §4.3.1: generic_nack answers a PDU whose header is unusable (unknown command_id,
+/// a command_length that does not fit the body), with its sequence number when the header
+/// gave one. A known request with a bad field gets its own `_resp` carrying that field's
+/// status (§5.1.3, e.g. submit_sm_resp ESME_RINVSRCADR), which clients match and report.
+fn answer_to_bad_request(e: &PduError) -> Pdu {
+    let seq = e.sequence_number.unwrap_or(0);
+    let header_unusable = matches!(
+        e.kind,
+        PduErrorKind::UnknownCommandId
+            | PduErrorKind::LengthMismatch { .. }
+            | PduErrorKind::Truncated(_)
+            | PduErrorKind::Unterminated(_)
+            | PduErrorKind::TrailingBytes(_)
+    );
+    match e.response() {
+        Some(resp) if !header_unusable => resp,
+        _ => Pdu::generic_nack(seq, e.status),
     }
 }
 

@@ -63,6 +63,11 @@ impl<T> Window<T> {
         self.pending.insert(seq, (now + self.timeout, item));
     }
 
+    /// What waits for the answer to `seq`, left in place.
+    pub(crate) fn get(&self, seq: u32) -> Option<&T> {
+        self.pending.get(&seq).map(|(_, item)| item)
+    }
+
     /// The answer to `seq` arrived: hands back what was waiting for it.
     pub(crate) fn complete(&mut self, seq: u32) -> Option<T> {
         self.pending.remove(&seq).map(|(_, item)| item)

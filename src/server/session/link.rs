@@ -4,7 +4,7 @@
 use futures::StreamExt;
 
 use super::{now, Pending, Session, SessionEnd};
-use crate::pdu::{Body, CommandStatus, Pdu};
+use crate::pdu::{Body, CommandId, CommandStatus, Pdu};
 use crate::server::gateway::Gateway;
 use crate::server::registry::{DeliverError, OutboundDeliver};
 use crate::server::state::SessionState;
@@ -12,7 +12,31 @@ use crate::server::timers::TimerEvent;
 
 impl<G: Gateway> Session<G> {
     /// A response to one of smppd's requests arrived (or a garbled one, with its status).
-    pub(super) fn complete(&mut self, seq: u32, status: CommandStatus) {
+    /// SMPP 3.4 §2.6: it must carry the request's command_id with bit 31 set, or be a
+    /// generic_nack; another response with a pending sequence number answers nothing of ours
+    /// (a receipt acknowledged by an enquire_link_resp would never be sent again). True when
+    /// it answered one of smppd's requests.
+    pub(super) fn complete(
+        &mut self,
+        seq: u32,
+        command_id: CommandId,
+        status: CommandStatus,
+    ) -> bool {
+        let nack = command_id == CommandId::GENERIC_NACK;
+        let answers = self
+            .window
+            .get(seq)
+            .is_some_and(|p| nack || p.answered_by() == command_id);
+        if !answers {
+            tracing::debug!(seq, %command_id, "response to no request of ours; ignored");
+            return false;
+        }
+        // A generic_nack refuses whatever it answers, even if it says ESME_ROK.
+        let status = if nack && status.is_ok() {
+            CommandStatus::ESME_RUNKNOWNERR
+        } else {
+            status
+        };
         match self.window.complete(seq) {
             Some(Pending::Deliver(done)) => {
                 let outcome = if status.is_ok() {
@@ -22,14 +46,13 @@ impl<G: Gateway> Session<G> {
                 };
                 let _ = done.send(outcome);
             }
-            Some(Pending::EnquireLink) => {
-                if self.enquire_seq == Some(seq) {
-                    self.enquire_seq = None;
-                }
+            Some(Pending::EnquireLink) if self.enquire_seq == Some(seq) => {
+                self.enquire_seq = None;
             }
             Some(Pending::Unbind) => self.unbind_acked = true,
-            None => tracing::debug!(seq, "response to no request of ours; ignored"),
+            Some(Pending::EnquireLink) | None => {}
         }
+        true
     }
 
     pub(super) async fn send_deliver(&mut self, d: OutboundDeliver) -> Result<(), SessionEnd> {

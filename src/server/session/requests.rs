@@ -14,6 +14,7 @@ use crate::pdu::{
     SubmitSmResp, Tlv, Tlvs,
 };
 use crate::server::auth::{BindAttempt, BindRejection};
+use crate::server::checks::check_message_op;
 use crate::server::gateway::{BindInfo, Gateway};
 use crate::server::registry::SessionHandle;
 use crate::server::state::BindType;
@@ -134,16 +135,20 @@ impl<G: Gateway> Session<G> {
         }
     }
 
-    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: handed to the
-    /// gateway without blocking the connection, at most `inbound_window` at once per session
-    /// and `max_inflight_submits` in the whole gateway; beyond either, ESME_RTHROTTLED.
-    async fn on_message_op(&mut self, seq: u32, body: Body) -> Result<(), SessionEnd> {
+    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: held to the spec's
+    /// field rules ([`check_message_op`]), then handed to the gateway without blocking
+    /// the connection, at most `inbound_window` at once per session and
+    /// `max_inflight_submits` in the whole gateway; beyond either, ESME_RTHROTTLED.
+    async fn on_message_op(&mut self, seq: u32, mut body: Body) -> Result<(), SessionEnd> {
         let command_id = body.command_id();
         let Some(bind) = self.bind.clone() else {
             return self
                 .respond_error(command_id, seq, CommandStatus::ESME_RINVBNDSTS)
                 .await;
         };
+        if let Err(status) = check_message_op(&mut body) {
+            return self.respond_error(command_id, seq, status).await;
+        }
         if self.inflight.len() >= self.shared.settings.inbound_window {
             return self
                 .respond_error(command_id, seq, CommandStatus::ESME_RTHROTTLED)
