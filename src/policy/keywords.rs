@@ -158,25 +158,34 @@ impl KeywordSet {
                     .collect()
             })
             .unwrap_or_default();
-        banned
-            .find_overlapping_iter(&norm)
-            .find(|m| {
-                !allowed
-                    .iter()
-                    .any(|(s, e)| *s <= m.start() && m.end() <= *e)
+        banned.find_overlapping_iter(&norm).find_map(|m| {
+            if allowed
+                .iter()
+                .any(|(s, e)| *s <= m.start() && m.end() <= *e)
+            {
+                return None;
+            }
+            let entry = self.entries.get(m.pattern().as_usize())?;
+            let matched = original_range(&map, m.start(), m.end())
+                .and_then(|(s, e)| text.get(s..e))
+                .unwrap_or(&entry.phrase);
+            // Look-alike folding reads the code `837365` as `bet365` (8→b, 3→e, 7→t): a
+            // stretch with no letter at all is a number, not a disguised word.
+            if !has_letter(matched) && has_letter(&entry.phrase) {
+                return None;
+            }
+            Some(KeywordHit {
+                category: entry.category.clone(),
+                phrase: entry.phrase.clone(),
+                matched: matched.to_string(),
             })
-            .and_then(|m| {
-                let entry = self.entries.get(m.pattern().as_usize())?;
-                let matched = original_range(&map, m.start(), m.end())
-                    .and_then(|(s, e)| text.get(s..e))
-                    .unwrap_or(&entry.phrase);
-                Some(KeywordHit {
-                    category: entry.category.clone(),
-                    phrase: entry.phrase.clone(),
-                    matched: matched.to_string(),
-                })
-            })
+        })
     }
+}
+
+/// Whether `s` has a letter or ideograph (digits, punctuation and symbols are not).
+fn has_letter(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic)
 }
 
 #[cfg(test)]
@@ -215,6 +224,16 @@ mod tests {
         assert!(find(&s, "【银行】谨防刷单诈骗").is_none());
         let hit = find(&s, "【银行】谨防刷单诈骗，兼职刷单日赚500").unwrap();
         assert_eq!(hit.matched, "刷单");
+    }
+
+    #[test]
+    fn numbers_are_not_read_as_words() {
+        let s = set(&[("gambling", "bet365"), ("gambling", "存100送")], &[]);
+        assert!(find(&s, "验证码837365").is_none());
+        assert!(find(&s, "金额1,837,365.00元").is_none());
+        assert_eq!(find(&s, "b37365入口").unwrap().matched, "b37365");
+        assert_eq!(find(&s, "ｂｅｔ３６５").unwrap().phrase, "bet365");
+        assert_eq!(find(&s, "首存100送").unwrap().matched, "存100送");
     }
 
     #[test]
