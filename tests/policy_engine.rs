@@ -335,3 +335,29 @@ fn explain_prints_verdict_rule_and_match() {
     assert!(text.contains("rule:       keyword:fraud:"), "{text}");
     assert!(text.contains("matched:    兼职刷.单"), "{text}");
 }
+
+#[test]
+fn a_digit_is_not_an_unsubscribe_letter() {
+    // Look-alike folding reads 7 as T: a reply "7" (a menu choice) must not opt the
+    // number out, and 回7退订 is not the instruction 回T退订 (replying 7 unsubscribes
+    // nobody at the carrier: service terms 4.5 ask for an effective way to refuse).
+    let p = policy();
+    let n = "13800138000";
+    let mkt = Some(MessageType::Marketing);
+    assert!(!p.opt_out_from_mo("shop", n, "7").unwrap());
+    assert!(!p.opt_out_from_mo("shop", n, "OOOO").unwrap());
+    assert!(p
+        .check(&sub("【好店】双11全场五折，回T退订", n, mkt, at(0)))
+        .is_ok());
+    let r = p
+        .check(&sub(
+            "【好店】双11全场五折，回7退订",
+            "13900139000",
+            mkt,
+            at(1),
+        ))
+        .unwrap_err();
+    assert_eq!(r.status, SMPPD_RNOUNSUBSCRIBE);
+    assert!(p.opt_out_from_mo("shop", n, "0000").unwrap());
+    assert!(p.opt_out_from_mo("shop", "13900139000", " ｔｄ ").unwrap());
+}

@@ -305,7 +305,7 @@ impl Policy {
         let normalized = normalize(sub.text);
         let marketing = mtype == MessageType::Marketing;
         if p.checks.unsubscribe {
-            match (marketing, content.unsubscribe.find(&normalized)) {
+            match (marketing, content.unsubscribe.find(sub.text, &normalized)) {
                 (true, None) => {
                     return Err(reject(
                         RejectReason::MissingUnsubscribe,
