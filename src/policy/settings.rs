@@ -184,6 +184,10 @@ pub struct FrequencySettings {
     pub member_service: Vec<RateLimit>,
     /// Marketing: 3/day (carrier-level rule).
     pub marketing: Vec<RateLimit>,
+    /// Count `marketing` per number over all accounts (default): the 3/day is the
+    /// carrier's rule per number, and the carrier sees this gateway as one sender.
+    /// `false` counts per account, like the other types.
+    pub marketing_across_accounts: bool,
     /// Other: 50/day.
     pub other: Vec<RateLimit>,
 }
@@ -202,6 +206,7 @@ impl Default for FrequencySettings {
             business_notice: vec![RateLimit::new(50, DAY)],
             member_service: vec![RateLimit::new(50, DAY)],
             marketing: vec![RateLimit::new(3, DAY)],
+            marketing_across_accounts: true,
             other: vec![RateLimit::new(50, DAY)],
         }
     }
