@@ -352,7 +352,7 @@ impl Policy {
                 let rule = format!("keyword:{}:{}", hit.category, hit.phrase);
                 return Err(reject(RejectReason::BannedContent, rule, Some(hit.matched)));
             }
-            if let Some(hit) = content.regex.find(sub.text) {
+            if let Some(hit) = content.regex.find(sub.text, mtype) {
                 let rule = format!("regex:{}", hit.rule);
                 return Err(reject(
                     RejectReason::ForbiddenPattern,

@@ -57,7 +57,10 @@ impl Default for PolicySettings {
             builtin_lists: true,
             keyword_files: Vec::new(),
             allow_files: Vec::new(),
-            regex_rules: vec![RegexRule::default_short_links()],
+            regex_rules: vec![
+                RegexRule::default_short_links(),
+                RegexRule::default_otp_links(),
+            ],
             unsubscribe_phrases: Vec::new(),
             marketing_hours: Some(HoursWindow {
                 start: ClockTime(8 * 60),
@@ -87,6 +90,9 @@ pub struct RegexRule {
     /// Allowed values: the `domain` group equals an entry or ends with `.entry`.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// The message types the rule applies to; empty = every type.
+    #[serde(default)]
+    pub message_types: Vec<MessageType>,
 }
 
 impl RegexRule {
@@ -98,6 +104,20 @@ impl RegexRule {
             name: "short_link".to_string(),
             pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][!-~]*)?".to_string(),
             allow: Vec::new(),
+            message_types: Vec::new(),
+        }
+    }
+
+    /// Default rule: no link at all in a verification code (cn-sms-rules.md §3: "one
+    /// code + purpose + validity; no links"), which phishing pages imitate. A URL is a
+    /// scheme or `www.` address, or a domain followed by a path (an e-mail address or
+    /// a bare domain name is not a link).
+    pub fn default_otp_links() -> RegexRule {
+        RegexRule {
+            name: "otp_link".to_string(),
+            pattern: r"(?:https?://|www\.)[!-~]+|(?:[a-z0-9-]+\.)+[a-z]{2,}/[!-~]*".to_string(),
+            allow: Vec::new(),
+            message_types: vec![MessageType::Otp],
         }
     }
 }
