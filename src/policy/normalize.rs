@@ -6,7 +6,9 @@
 //!
 //! 1. compatibility decomposition (full/half width, circled/parenthesised/superscript
 //!    digits and letters, math alphanumerics, CJK compatibility ideographs, Kangxi
-//!    radicals, accented letters) from the Unicode Character Database (`data/fold.txt`);
+//!    radicals, accented letters) from the Unicode Character Database (`data/fold.txt`),
+//!    and the "fancy text" letters it does not decompose (small capitals `ᴄᴀsɪɴᴏ`,
+//!    negative circled/squared `🅒🅐🅢`, `ɑ` `ɡ` `ı`);
 //! 2. lower case;
 //! 3. Cyrillic/Greek letters that look Latin → Latin (`а`→`a`, `ο`→`o`);
 //! 4. traditional → simplified Chinese, one character to one (`data/t2s.txt`, from
@@ -63,10 +65,13 @@ fn build_tables() -> Tables {
     let slow = |c: char| -> String {
         let mut out = String::new();
         let mut buf = [0u8; 4];
-        let decomposed: &str = fold
-            .get(&c)
-            .copied()
-            .unwrap_or_else(|| c.encode_utf8(&mut buf));
+        let decomposed: &str = match fancy_latin(c) {
+            Some(f) => f.encode_utf8(&mut buf),
+            None => fold
+                .get(&c)
+                .copied()
+                .unwrap_or_else(|| c.encode_utf8(&mut buf)),
+        };
         for d in decomposed.chars() {
             for l in d.to_lowercase() {
                 let l = homoglyph(l);
@@ -97,10 +102,56 @@ fn build_tables() -> Tables {
     }
     let astral = fold
         .keys()
-        .filter(|c| u32::from(**c) > 0xFFFF)
-        .map(|c| (*c, slow(*c).into_boxed_str()))
+        .copied()
+        .filter(|c| u32::from(*c) > 0xFFFF)
+        .chain(
+            NEGATIVE_LETTERS
+                .into_iter()
+                .flat_map(|r| r.filter_map(char::from_u32)),
+        )
+        .map(|c| (c, slow(c).into_boxed_str()))
         .collect();
     Tables { bmp, multi, astral }
+}
+
+/// Negative circled 🅐–🅩 and negative squared 🅰–🆉 letters (no UCD decomposition).
+const NEGATIVE_LETTERS: [std::ops::RangeInclusive<u32>; 2] = [0x1F150..=0x1F169, 0x1F170..=0x1F189];
+
+/// Letters that "fancy text" generators use and the UCD gives no compatibility
+/// decomposition for: small capitals (`ᴄᴀsɪɴᴏ`), negative circled/squared letters,
+/// Latin alpha, script g, dotless i.
+fn fancy_latin(c: char) -> Option<char> {
+    let cp = u32::from(c);
+    if let Some(r) = NEGATIVE_LETTERS.iter().find(|r| r.contains(&cp)) {
+        return char::from_u32(u32::from('a') + cp - r.start());
+    }
+    Some(match c {
+        'ᴀ' | 'ɑ' => 'a',
+        'ʙ' => 'b',
+        'ᴄ' => 'c',
+        'ᴅ' => 'd',
+        'ᴇ' => 'e',
+        'ꜰ' => 'f',
+        'ɢ' | 'ɡ' => 'g',
+        'ʜ' => 'h',
+        'ɪ' | 'ı' | 'ɩ' => 'i',
+        'ᴊ' | 'ȷ' => 'j',
+        'ᴋ' => 'k',
+        'ʟ' => 'l',
+        'ᴍ' => 'm',
+        'ɴ' => 'n',
+        'ᴏ' => 'o',
+        'ᴘ' => 'p',
+        'ʀ' => 'r',
+        'ꜱ' => 's',
+        'ᴛ' => 't',
+        'ᴜ' => 'u',
+        'ᴠ' => 'v',
+        'ᴡ' => 'w',
+        'ʏ' => 'y',
+        'ᴢ' => 'z',
+        _ => return None,
+    })
 }
 
 /// Cyrillic and Greek lower-case letters drawn like Latin ones.
@@ -274,6 +325,14 @@ mod tests {
         assert_eq!(normalize("六合彩"), normalize("6合彩"));
         assert_eq!(normalize("⼤"), normalize("大"), "kangxi radical");
         assert_eq!(normalize("café"), normalize("cafe"));
+        assert_eq!(
+            normalize("ᴄᴀsɪɴᴏ ʙᴇᴛ"),
+            normalize("casino bet"),
+            "small capitals"
+        );
+        assert_eq!(normalize("🅒🅐🅢🅘🅝🅞"), normalize("casino"), "negative circled");
+        assert_eq!(normalize("🅟🅞🅡🅝🆉"), normalize("pornz"), "negative squared");
+        assert_eq!(normalize("cɑsıno"), normalize("casino"));
     }
 
     #[test]
