@@ -60,6 +60,7 @@ impl Default for PolicySettings {
             regex_rules: vec![
                 RegexRule::default_short_links(),
                 RegexRule::default_otp_links(),
+                RegexRule::default_otp_promotion(),
             ],
             unsubscribe_phrases: Vec::new(),
             marketing_hours: Some(HoursWindow {
@@ -116,6 +117,23 @@ impl RegexRule {
         RegexRule {
             name: "otp_link".to_string(),
             pattern: r"(?:https?://|www\.)[!-~]+|(?:[a-z0-9-]+\.)+[a-z]{2,}/[!-~]*".to_string(),
+            allow: Vec::new(),
+            message_types: vec![MessageType::Otp],
+        }
+    }
+
+    /// Default rule: no marketing words in a verification code (cn-sms-rules.md §3).
+    /// A promotion sent as otp would skip the unsubscribe wording, the marketing hours,
+    /// the opt-out list and the 3/day limit. Only unmistakable sales calls are listed,
+    /// so a code for a purchase or a points payment still passes.
+    pub fn default_otp_promotion() -> RegexRule {
+        RegexRule {
+            name: "otp_promotion".to_string(),
+            pattern: concat!(
+                "促销|特价|打折|[0-9一二三四五六七八九]折|抢购|秒杀|大促|",
+                "满[0-9]+减|包邮|低至|清仓|全场|新品上市|限时优惠"
+            )
+            .to_string(),
             allow: Vec::new(),
             message_types: vec![MessageType::Otp],
         }
