@@ -17,7 +17,8 @@
 //!    would break the char-to-char offset map that reports matches in original
 //!    terms, and cost far more per message than one array load;
 //! 5. everything that is not a letter or digit (spaces, punctuation, symbols,
-//!    emoji, zero-width and other format characters, combining marks) is dropped;
+//!    emoji, zero-width and other format characters, combining marks) is dropped,
+//!    and so are the Hangul fillers (letters that print as nothing);
 //! 6. Chinese numerals and look-alike digits/letters fold to one letter:
 //!    `0`/`o`/`〇`/`零` → `o`, `1`/`l`/`i`/`一` → `l`, `5`/`s` → `s`, …
 //!
@@ -76,7 +77,7 @@ fn build_tables() -> Tables {
             for l in d.to_lowercase() {
                 let l = homoglyph(l);
                 let l = t2s.get(&l).copied().unwrap_or(l);
-                if l.is_alphanumeric() {
+                if l.is_alphanumeric() && !is_blank_letter(l) {
                     out.push(lookalike(l));
                 }
             }
@@ -152,6 +153,12 @@ fn fancy_latin(c: char) -> Option<char> {
         'ᴢ' => 'z',
         _ => return None,
     })
+}
+
+/// Hangul fillers: letters to Unicode (so not dropped as symbols) that print as
+/// nothing, the usual invisible padding between the characters of a banned word.
+fn is_blank_letter(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 /// Cyrillic and Greek lower-case letters drawn like Latin ones.
@@ -260,7 +267,7 @@ pub(crate) fn original_range(map: &[Span], start: usize, end: usize) -> Option<(
 
 /// A light fold for regex rules and phrase search, keeping punctuation (dots in
 /// domains): full width → ASCII, `。` → `.`, lower case, format characters
-/// (zero-width, bidi controls, variation selectors) removed.
+/// (zero-width, bidi controls, variation selectors) and Hangul fillers removed.
 pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut Vec<Span>>) {
     for (pos, c) in text.char_indices() {
         let cp = u32::from(c);
@@ -269,6 +276,8 @@ pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut
             0x3000 => ' ',
             0x3002 | 0xFF61 => '.',
             0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD => continue,
+            // Hangul fillers print as nothing too.
+            0x115F | 0x1160 | 0x3164 | 0xFFA0 => continue,
             0xFE00..=0xFE0F | 0xE0000..=0xE007F => continue,
             _ => c,
         };
@@ -303,6 +312,7 @@ mod tests {
         assert_eq!(normalize("d★u☆b❤o😀"), plain);
         assert_eq!(normalize("赌\u{200b}博\u{feff}"), normalize("赌博"));
         assert_eq!(normalize("赌 🎲 博"), normalize("赌博"));
+        assert_eq!(normalize("赌\u{3164}博\u{115f}\u{ffa0}"), normalize("赌博"));
     }
 
     #[test]
