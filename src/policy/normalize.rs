@@ -266,7 +266,7 @@ pub(crate) fn original_range(map: &[Span], start: usize, end: usize) -> Option<(
 }
 
 /// A light fold for regex rules and phrase search, keeping punctuation (dots in
-/// domains): full width → ASCII, `。` → `.`, lower case, format characters
+/// domains): full width → ASCII, `。` `﹒` `․` → `.`, lower case, format characters
 /// (zero-width, bidi controls, variation selectors) and Hangul fillers removed.
 pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut Vec<Span>>) {
     for (pos, c) in text.char_indices() {
@@ -274,7 +274,8 @@ pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut
         let m = match cp {
             0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
             0x3000 => ' ',
-            0x3002 | 0xFF61 => '.',
+            // Ideographic, halfwidth and small full stops, one dot leader.
+            0x3002 | 0xFF61 | 0xFE52 | 0x2024 => '.',
             0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD => continue,
             // Hangul fillers print as nothing too.
             0x115F | 0x1160 | 0x3164 | 0xFFA0 => continue,
