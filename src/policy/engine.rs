@@ -303,6 +303,9 @@ impl Policy {
                     found,
                 ));
             }
+            if signature::is_blank(s.body) {
+                return Err(reject(RejectReason::BadLength, "length:empty_body", None));
+            }
             sig = Some(s.signature.to_string());
             body = s.body;
         }

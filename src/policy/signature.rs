@@ -36,6 +36,17 @@ pub fn is_registered(signature: &str, registered: &[String]) -> bool {
         .any(|r| r.trim() == sig || (sig.is_ascii() && r.trim().eq_ignore_ascii_case(sig)))
 }
 
+/// Whether a body shows nothing: only spaces and invisible characters (zero-width,
+/// bidi and other format characters, Hangul fillers). A signature alone is an empty
+/// message.
+pub fn is_blank(body: &str) -> bool {
+    body.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+    })
+}
+
 /// Finds the one signature of `text` at its start or end, without judging it.
 pub fn locate(text: &str, brackets: SignatureBrackets) -> Result<Signed<'_>, RejectReason> {
     let text = text.trim();
@@ -159,6 +170,13 @@ mod tests {
         }
         // Brackets inside the body are not at a signature position.
         assert!(chk("【腾讯云】[通知]单号[A1]已发货。").is_ok());
+    }
+
+    #[test]
+    fn blank_body() {
+        assert!(is_blank(" \u{3000}\u{200b}\u{3164}"));
+        assert!(!is_blank("。"));
+        assert!(!is_blank(" 1 "));
     }
 
     #[test]
