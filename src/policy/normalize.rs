@@ -220,22 +220,10 @@ pub(crate) fn normalize_into(text: &str, out: &mut String, mut map: Option<&mut 
     let t = tables();
     for (pos, c) in text.char_indices() {
         let before = out.len();
-        let cp = u32::from(c);
-        if cp <= 0xFFFF {
-            let v = t.bmp[cp as usize];
-            if v == DROP {
-                continue;
-            } else if v & MULTI != 0 {
-                if let Some(s) = t.multi.get((v & !MULTI) as usize) {
-                    out.push_str(s);
-                }
-            } else if let Some(m) = char::from_u32(v) {
-                out.push(m);
-            }
-        } else if let Some(s) = t.astral.get(&c) {
-            out.push_str(s);
-        } else if c.is_alphanumeric() {
-            out.push(c);
+        match mapped(t, c) {
+            Mapped::Dropped => continue,
+            Mapped::Char(m) => out.push(m),
+            Mapped::Str(s) => out.push_str(s),
         }
         if let Some(map) = map.as_deref_mut() {
             let end = pos + c.len_utf8();
@@ -248,6 +236,60 @@ pub(crate) fn normalize_into(text: &str, out: &mut String, mut map: Option<&mut 
             }
         }
     }
+}
+
+/// What one character normalizes to.
+enum Mapped<'t> {
+    Dropped,
+    Char(char),
+    Str(&'t str),
+}
+
+fn mapped(t: &Tables, c: char) -> Mapped<'_> {
+    let cp = u32::from(c);
+    if cp <= 0xFFFF {
+        let v = t.bmp[cp as usize];
+        if v == DROP {
+            Mapped::Dropped
+        } else if v & MULTI != 0 {
+            t.multi
+                .get((v & !MULTI) as usize)
+                .map_or(Mapped::Dropped, |s| Mapped::Str(s))
+        } else {
+            char::from_u32(v).map_or(Mapped::Dropped, Mapped::Char)
+        }
+    } else if let Some(s) = t.astral.get(&c) {
+        Mapped::Str(s)
+    } else if c.is_alphanumeric() {
+        Mapped::Char(c)
+    } else {
+        Mapped::Dropped
+    }
+}
+
+/// [`original_range`] of the normalized byte range `start..end` without an offset
+/// map: walks `text` again counting normalized bytes, so checking one hit allocates
+/// nothing.
+pub(crate) fn original_span(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let t = tables();
+    let (mut out, mut first, mut last) = (0, None, None);
+    for (pos, c) in text.char_indices() {
+        if out >= end {
+            break;
+        }
+        let len = match mapped(t, c) {
+            Mapped::Dropped => continue,
+            Mapped::Char(m) => m.len_utf8(),
+            Mapped::Str(s) => s.len(),
+        };
+        if first.is_none() && out + len > start {
+            first = Some(pos);
+        }
+        last = Some(pos + c.len_utf8());
+        out += len;
+    }
+    let (s, e) = (first?, last?);
+    (s <= e).then_some((s, e))
 }
 
 /// The normalized form of `text` (convenience for lists and tests).
@@ -356,6 +398,28 @@ mod tests {
         let at = out.find(&needle).unwrap();
         let (s, e) = original_range(&map, at, at + needle.len()).unwrap();
         assert_eq!(&text[s..e], "賭*博");
+    }
+
+    #[test]
+    fn span_without_map_agrees_with_the_map() {
+        let text = "【店】点击 賭*博 网，回 Ｔ 退订ǆ⑴";
+        let mut out = String::new();
+        let mut map = Vec::new();
+        normalize_into(text, &mut out, Some(&mut map));
+        let bounds: Vec<usize> = out
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([out.len()])
+            .collect();
+        for (i, s) in bounds.iter().enumerate() {
+            for e in &bounds[i + 1..] {
+                assert_eq!(
+                    original_span(text, *s, *e),
+                    original_range(&map, *s, *e),
+                    "{s}..{e}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use aho_corasick::AhoCorasick;
 
 use super::error::PolicyError;
 use super::keywords::parse_list;
-use super::normalize::{normalize, normalize_into, original_range};
+use super::normalize::{normalize, original_span};
 
 /// The ASCII letters and digits of `text` as a reader types them back (width and case
 /// folded). Look-alike folding (`7`→`t`, `0`→`o`) suits banned words but would make a
@@ -69,16 +69,12 @@ impl UnsubscribePhrases {
     /// The instruction found in `text`, as configured. `normalized` is
     /// `normalize(text)`, computed once by the caller.
     pub fn find(&self, text: &str, normalized: &str) -> Option<&str> {
+        // Each candidate's letters and digits must be the phrase's as typed, read
+        // from its stretch of the original text.
         let ac = self.ac.as_ref()?;
-        ac.find(normalized)?;
-        // A candidate: its letters and digits must be the phrase's as typed, which
-        // needs the stretch of the original text (offset map).
-        let mut norm = String::with_capacity(normalized.len());
-        let mut map = Vec::with_capacity(normalized.len());
-        normalize_into(text, &mut norm, Some(&mut map));
-        ac.find_overlapping_iter(&norm).find_map(|m| {
+        ac.find_overlapping_iter(normalized).find_map(|m| {
             let i = m.pattern().as_usize();
-            let (s, e) = original_range(&map, m.start(), m.end())?;
+            let (s, e) = original_span(text, m.start(), m.end())?;
             let stretch = text.get(s..e)?;
             (typed(stretch) == *self.typed.get(i)?)
                 .then(|| self.phrases.get(i).map(String::as_str))
