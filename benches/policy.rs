@@ -142,7 +142,10 @@ fn bench_policy(c: &mut Criterion) {
         b.iter(|| {
             let k = i.get();
             i.set(k + 1);
-            rules.regex.find(MESSAGES[k % MESSAGES.len()].0).is_some()
+            rules
+                .regex
+                .find(MESSAGES[k % MESSAGES.len()].0, MessageType::BusinessNotice)
+                .is_some()
         })
     });
     g.bench_function("normalize", |b| {

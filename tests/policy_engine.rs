@@ -335,3 +335,73 @@ fn explain_prints_verdict_rule_and_match() {
     assert!(text.contains("rule:       keyword:fraud:"), "{text}");
     assert!(text.contains("matched:    兼职刷.单"), "{text}");
 }
+
+#[test]
+fn a_digit_is_not_an_unsubscribe_letter() {
+    // Look-alike folding reads 7 as T: a reply "7" (a menu choice) must not opt the
+    // number out, and 回7退订 is not the instruction 回T退订 (replying 7 unsubscribes
+    // nobody at the carrier: service terms 4.5 ask for an effective way to refuse).
+    let p = policy();
+    let n = "13800138000";
+    let mkt = Some(MessageType::Marketing);
+    assert!(!p.opt_out_from_mo("shop", n, "7").unwrap());
+    assert!(!p.opt_out_from_mo("shop", n, "OOOO").unwrap());
+    assert!(p
+        .check(&sub("【好店】双11全场五折，回T退订", n, mkt, at(0)))
+        .is_ok());
+    let r = p
+        .check(&sub(
+            "【好店】双11全场五折，回7退订",
+            "13900139000",
+            mkt,
+            at(1),
+        ))
+        .unwrap_err();
+    assert_eq!(r.status, SMPPD_RNOUNSUBSCRIBE);
+    assert!(p.opt_out_from_mo("shop", n, "0000").unwrap());
+    assert!(p.opt_out_from_mo("shop", "13900139000", " ｔｄ ").unwrap());
+}
+
+#[test]
+fn marketing_per_number_counts_every_account() {
+    // cn-sms-rules.md §5: marketing ≤ 3/day per number is the carrier's rule, and the
+    // carrier sees one sender (this gateway): two accounts must not make it six.
+    let accounts = [("shop", account()), ("bank", account())].map(|(id, a)| (id.to_string(), a));
+    let p = Policy::new(PolicySettings::default(), accounts, at(0)).unwrap();
+    let n = "13800138000";
+    let mkt = Some(MessageType::Marketing);
+    let texts = [
+        "【好店】周一五折，回T退订",
+        "【好店】周二五折，回T退订",
+        "【好店】周三五折，回T退订",
+    ];
+    for (i, t) in texts.iter().enumerate() {
+        let mut s = sub(t, n, mkt, at(i as u64 * 60));
+        s.account = if i == 0 { "shop" } else { "bank" };
+        assert!(p.check(&s).is_ok(), "{i}");
+    }
+    let r = p
+        .check(&sub("【好店】周四五折，回T退订", n, mkt, at(600)))
+        .unwrap_err();
+    assert_eq!(
+        (r.status, r.rule.as_str()),
+        (SMPPD_RFREQUENCY, "frequency:marketing:3/1day")
+    );
+    // Other types stay per account: the bank's notice still goes out.
+    let mut s = sub("【好店】您的账单已出", n, None, at(660));
+    s.account = "bank";
+    assert!(p.check(&s).is_ok());
+    // An operator whose channels are per account can count marketing per account.
+    let mut settings = PolicySettings::default();
+    settings.frequency.marketing_across_accounts = false;
+    let accounts = [("shop", account()), ("bank", account())].map(|(id, a)| (id.to_string(), a));
+    let p = Policy::new(settings, accounts, at(0)).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let mut s = sub(t, n, mkt, at(i as u64 * 60));
+        s.account = "bank";
+        assert!(p.check(&s).is_ok(), "{i}");
+    }
+    assert!(p
+        .check(&sub("【好店】周四五折，回T退订", n, mkt, at(600)))
+        .is_ok());
+}

@@ -78,6 +78,20 @@ pub struct Policy {
     inner: Arc<Inner>,
 }
 
+/// Stands for every account where a limit is counted per number only (a system_id is
+/// a C-octet string, so no account has this id).
+const ALL_ACCOUNTS: &str = "\0all";
+
+/// The account a message's frequency limits are counted under: marketing's is the
+/// carrier's per-number rule (cn-sms-rules.md §5), unless configured per account.
+fn frequency_account<'a>(account: &'a str, t: MessageType, s: &PolicySettings) -> &'a str {
+    if t == MessageType::Marketing && s.frequency.marketing_across_accounts {
+        ALL_ACCOUNTS
+    } else {
+        account
+    }
+}
+
 fn reject(reason: RejectReason, rule: impl Into<String>, matched: Option<String>) -> Rejection {
     Rejection {
         reason,
@@ -289,6 +303,9 @@ impl Policy {
                     found,
                 ));
             }
+            if signature::is_blank(s.body) {
+                return Err(reject(RejectReason::BadLength, "length:empty_body", None));
+            }
             sig = Some(s.signature.to_string());
             body = s.body;
         }
@@ -305,7 +322,7 @@ impl Policy {
         let normalized = normalize(sub.text);
         let marketing = mtype == MessageType::Marketing;
         if p.checks.unsubscribe {
-            match (marketing, content.unsubscribe.find(&normalized)) {
+            match (marketing, content.unsubscribe.find(sub.text, &normalized)) {
                 (true, None) => {
                     return Err(reject(
                         RejectReason::MissingUnsubscribe,
@@ -338,7 +355,7 @@ impl Policy {
                 let rule = format!("keyword:{}:{}", hit.category, hit.phrase);
                 return Err(reject(RejectReason::BannedContent, rule, Some(hit.matched)));
             }
-            if let Some(hit) = content.regex.find(sub.text) {
+            if let Some(hit) = content.regex.find(sub.text, mtype) {
                 let rule = format!("regex:{}", hit.rule);
                 return Err(reject(
                     RejectReason::ForbiddenPattern,
@@ -405,7 +422,7 @@ impl Policy {
                     .tracker
                     .check_and_record(
                         &Entry {
-                            account: sub.account,
+                            account: frequency_account(sub.account, mtype, &settings),
                             number: sub.destination,
                             message_type: mtype,
                             content: content_hash(sub.account, sub.text),

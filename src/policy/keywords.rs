@@ -158,25 +158,53 @@ impl KeywordSet {
                     .collect()
             })
             .unwrap_or_default();
-        banned
-            .find_overlapping_iter(&norm)
-            .find(|m| {
-                !allowed
-                    .iter()
-                    .any(|(s, e)| *s <= m.start() && m.end() <= *e)
+        banned.find_overlapping_iter(&norm).find_map(|m| {
+            if allowed
+                .iter()
+                .any(|(s, e)| *s <= m.start() && m.end() <= *e)
+            {
+                return None;
+            }
+            let entry = self.entries.get(m.pattern().as_usize())?;
+            let range = original_range(&map, m.start(), m.end());
+            if range.is_some_and(|(s, e)| across_latin_words(text, s, e)) {
+                return None;
+            }
+            let matched = range
+                .and_then(|(s, e)| text.get(s..e))
+                .unwrap_or(&entry.phrase);
+            // Look-alike folding reads the code `837365` as `bet365` (8→b, 3→e, 7→t): a
+            // stretch with no letter at all is a number, not a disguised word.
+            if !has_letter(matched) && has_letter(&entry.phrase) {
+                return None;
+            }
+            Some(KeywordHit {
+                category: entry.category.clone(),
+                phrase: entry.phrase.clone(),
+                matched: matched.to_string(),
             })
-            .and_then(|m| {
-                let entry = self.entries.get(m.pattern().as_usize())?;
-                let matched = original_range(&map, m.start(), m.end())
-                    .and_then(|(s, e)| text.get(s..e))
-                    .unwrap_or(&entry.phrase);
-                Some(KeywordHit {
-                    category: entry.category.clone(),
-                    phrase: entry.phrase.clone(),
-                    matched: matched.to_string(),
-                })
-            })
+        })
     }
+}
+
+/// Whether the hit `text[s..e]` is Latin letters glued across English words: `keep or N`
+/// reads `porn`, `use Qingdao` reads `seqing`. Such a hit starts or ends inside a longer
+/// word and spans a space; `c a s i n o` (starting at a word) and `mycasino` (no space)
+/// are still hits.
+fn across_latin_words(text: &str, s: usize, e: usize) -> bool {
+    let (Some(before), Some(stretch), Some(after)) = (text.get(..s), text.get(s..e), text.get(e..))
+    else {
+        return false;
+    };
+    let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+    stretch.contains(char::is_whitespace)
+        && ((latin(before.chars().next_back()) && latin(stretch.chars().next()))
+            || (latin(stretch.chars().next_back()) && latin(after.chars().next())))
+}
+
+/// Whether `s` has a letter or ideograph (digits, punctuation and symbols are not).
+fn has_letter(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic)
 }
 
 #[cfg(test)]
@@ -215,6 +243,26 @@ mod tests {
         assert!(find(&s, "【银行】谨防刷单诈骗").is_none());
         let hit = find(&s, "【银行】谨防刷单诈骗，兼职刷单日赚500").unwrap();
         assert_eq!(hit.matched, "刷单");
+    }
+
+    #[test]
+    fn numbers_are_not_read_as_words() {
+        let s = set(&[("gambling", "bet365"), ("gambling", "存100送")], &[]);
+        assert!(find(&s, "验证码837365").is_none());
+        assert!(find(&s, "金额1,837,365.00元").is_none());
+        assert_eq!(find(&s, "b37365入口").unwrap().matched, "b37365");
+        assert_eq!(find(&s, "ｂｅｔ３６５").unwrap().phrase, "bet365");
+        assert_eq!(find(&s, "首存100送").unwrap().matched, "存100送");
+    }
+
+    #[test]
+    fn latin_letters_across_words_are_not_a_word() {
+        let s = set(&[("pornography", "porn"), ("gambling", "casino")], &[]);
+        assert!(find(&s, "Reply Y to keep or N to stop").is_none());
+        assert!(find(&s, "Tap or nod").is_none());
+        assert_eq!(find(&s, "free c a s i n o").unwrap().matched, "c a s i n o");
+        assert_eq!(find(&s, "mycasino").unwrap().matched, "casino");
+        assert_eq!(find(&s, "hot P.O.R.N").unwrap().matched, "P.O.R.N");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!
 //! 1. compatibility decomposition (full/half width, circled/parenthesised/superscript
 //!    digits and letters, math alphanumerics, CJK compatibility ideographs, Kangxi
-//!    radicals, accented letters) from the Unicode Character Database (`data/fold.txt`);
+//!    radicals, accented letters) from the Unicode Character Database (`data/fold.txt`),
+//!    and the "fancy text" letters it does not decompose (small capitals `ᴄᴀsɪɴᴏ`,
+//!    negative circled/squared `🅒🅐🅢`, `ɑ` `ɡ` `ı`);
 //! 2. lower case;
 //! 3. Cyrillic/Greek letters that look Latin → Latin (`а`→`a`, `ο`→`o`);
 //! 4. traditional → simplified Chinese, one character to one (`data/t2s.txt`, from
@@ -15,7 +17,8 @@
 //!    would break the char-to-char offset map that reports matches in original
 //!    terms, and cost far more per message than one array load;
 //! 5. everything that is not a letter or digit (spaces, punctuation, symbols,
-//!    emoji, zero-width and other format characters, combining marks) is dropped;
+//!    emoji, zero-width and other format characters, combining marks) is dropped,
+//!    and so are the Hangul fillers (letters that print as nothing);
 //! 6. Chinese numerals and look-alike digits/letters fold to one letter:
 //!    `0`/`o`/`〇`/`零` → `o`, `1`/`l`/`i`/`一` → `l`, `5`/`s` → `s`, …
 //!
@@ -63,15 +66,18 @@ fn build_tables() -> Tables {
     let slow = |c: char| -> String {
         let mut out = String::new();
         let mut buf = [0u8; 4];
-        let decomposed: &str = fold
-            .get(&c)
-            .copied()
-            .unwrap_or_else(|| c.encode_utf8(&mut buf));
+        let decomposed: &str = match fancy_latin(c) {
+            Some(f) => f.encode_utf8(&mut buf),
+            None => fold
+                .get(&c)
+                .copied()
+                .unwrap_or_else(|| c.encode_utf8(&mut buf)),
+        };
         for d in decomposed.chars() {
             for l in d.to_lowercase() {
                 let l = homoglyph(l);
                 let l = t2s.get(&l).copied().unwrap_or(l);
-                if l.is_alphanumeric() {
+                if l.is_alphanumeric() && !is_blank_letter(l) {
                     out.push(lookalike(l));
                 }
             }
@@ -97,10 +103,62 @@ fn build_tables() -> Tables {
     }
     let astral = fold
         .keys()
-        .filter(|c| u32::from(**c) > 0xFFFF)
-        .map(|c| (*c, slow(*c).into_boxed_str()))
+        .copied()
+        .filter(|c| u32::from(*c) > 0xFFFF)
+        .chain(
+            NEGATIVE_LETTERS
+                .into_iter()
+                .flat_map(|r| r.filter_map(char::from_u32)),
+        )
+        .map(|c| (c, slow(c).into_boxed_str()))
         .collect();
     Tables { bmp, multi, astral }
+}
+
+/// Negative circled 🅐–🅩 and negative squared 🅰–🆉 letters (no UCD decomposition).
+const NEGATIVE_LETTERS: [std::ops::RangeInclusive<u32>; 2] = [0x1F150..=0x1F169, 0x1F170..=0x1F189];
+
+/// Letters that "fancy text" generators use and the UCD gives no compatibility
+/// decomposition for: small capitals (`ᴄᴀsɪɴᴏ`), negative circled/squared letters,
+/// Latin alpha, script g, dotless i.
+fn fancy_latin(c: char) -> Option<char> {
+    let cp = u32::from(c);
+    if let Some(r) = NEGATIVE_LETTERS.iter().find(|r| r.contains(&cp)) {
+        return char::from_u32(u32::from('a') + cp - r.start());
+    }
+    Some(match c {
+        'ᴀ' | 'ɑ' => 'a',
+        'ʙ' => 'b',
+        'ᴄ' => 'c',
+        'ᴅ' => 'd',
+        'ᴇ' => 'e',
+        'ꜰ' => 'f',
+        'ɢ' | 'ɡ' => 'g',
+        'ʜ' => 'h',
+        'ɪ' | 'ı' | 'ɩ' => 'i',
+        'ᴊ' | 'ȷ' => 'j',
+        'ᴋ' => 'k',
+        'ʟ' => 'l',
+        'ᴍ' => 'm',
+        'ɴ' => 'n',
+        'ᴏ' => 'o',
+        'ᴘ' => 'p',
+        'ʀ' => 'r',
+        'ꜱ' => 's',
+        'ᴛ' => 't',
+        'ᴜ' => 'u',
+        'ᴠ' => 'v',
+        'ᴡ' => 'w',
+        'ʏ' => 'y',
+        'ᴢ' => 'z',
+        _ => return None,
+    })
+}
+
+/// Hangul fillers: letters to Unicode (so not dropped as symbols) that print as
+/// nothing, the usual invisible padding between the characters of a banned word.
+fn is_blank_letter(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 /// Cyrillic and Greek lower-case letters drawn like Latin ones.
@@ -162,22 +220,10 @@ pub(crate) fn normalize_into(text: &str, out: &mut String, mut map: Option<&mut 
     let t = tables();
     for (pos, c) in text.char_indices() {
         let before = out.len();
-        let cp = u32::from(c);
-        if cp <= 0xFFFF {
-            let v = t.bmp[cp as usize];
-            if v == DROP {
-                continue;
-            } else if v & MULTI != 0 {
-                if let Some(s) = t.multi.get((v & !MULTI) as usize) {
-                    out.push_str(s);
-                }
-            } else if let Some(m) = char::from_u32(v) {
-                out.push(m);
-            }
-        } else if let Some(s) = t.astral.get(&c) {
-            out.push_str(s);
-        } else if c.is_alphanumeric() {
-            out.push(c);
+        match mapped(t, c) {
+            Mapped::Dropped => continue,
+            Mapped::Char(m) => out.push(m),
+            Mapped::Str(s) => out.push_str(s),
         }
         if let Some(map) = map.as_deref_mut() {
             let end = pos + c.len_utf8();
@@ -190,6 +236,60 @@ pub(crate) fn normalize_into(text: &str, out: &mut String, mut map: Option<&mut 
             }
         }
     }
+}
+
+/// What one character normalizes to.
+enum Mapped<'t> {
+    Dropped,
+    Char(char),
+    Str(&'t str),
+}
+
+fn mapped(t: &Tables, c: char) -> Mapped<'_> {
+    let cp = u32::from(c);
+    if cp <= 0xFFFF {
+        let v = t.bmp[cp as usize];
+        if v == DROP {
+            Mapped::Dropped
+        } else if v & MULTI != 0 {
+            t.multi
+                .get((v & !MULTI) as usize)
+                .map_or(Mapped::Dropped, |s| Mapped::Str(s))
+        } else {
+            char::from_u32(v).map_or(Mapped::Dropped, Mapped::Char)
+        }
+    } else if let Some(s) = t.astral.get(&c) {
+        Mapped::Str(s)
+    } else if c.is_alphanumeric() {
+        Mapped::Char(c)
+    } else {
+        Mapped::Dropped
+    }
+}
+
+/// [`original_range`] of the normalized byte range `start..end` without an offset
+/// map: walks `text` again counting normalized bytes, so checking one hit allocates
+/// nothing.
+pub(crate) fn original_span(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let t = tables();
+    let (mut out, mut first, mut last) = (0, None, None);
+    for (pos, c) in text.char_indices() {
+        if out >= end {
+            break;
+        }
+        let len = match mapped(t, c) {
+            Mapped::Dropped => continue,
+            Mapped::Char(m) => m.len_utf8(),
+            Mapped::Str(s) => s.len(),
+        };
+        if first.is_none() && out + len > start {
+            first = Some(pos);
+        }
+        last = Some(pos + c.len_utf8());
+        out += len;
+    }
+    let (s, e) = (first?, last?);
+    (s <= e).then_some((s, e))
 }
 
 /// The normalized form of `text` (convenience for lists and tests).
@@ -208,16 +308,19 @@ pub(crate) fn original_range(map: &[Span], start: usize, end: usize) -> Option<(
 }
 
 /// A light fold for regex rules and phrase search, keeping punctuation (dots in
-/// domains): full width → ASCII, `。` → `.`, lower case, format characters
-/// (zero-width, bidi controls, variation selectors) removed.
+/// domains): full width → ASCII, `。` `﹒` `․` → `.`, lower case, format characters
+/// (zero-width, bidi controls, variation selectors) and Hangul fillers removed.
 pub(crate) fn fold_light_into(text: &str, out: &mut String, mut map: Option<&mut Vec<Span>>) {
     for (pos, c) in text.char_indices() {
         let cp = u32::from(c);
         let m = match cp {
             0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
             0x3000 => ' ',
-            0x3002 | 0xFF61 => '.',
+            // Ideographic, halfwidth and small full stops, one dot leader.
+            0x3002 | 0xFF61 | 0xFE52 | 0x2024 => '.',
             0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xAD => continue,
+            // Hangul fillers print as nothing too.
+            0x115F | 0x1160 | 0x3164 | 0xFFA0 => continue,
             0xFE00..=0xFE0F | 0xE0000..=0xE007F => continue,
             _ => c,
         };
@@ -252,6 +355,7 @@ mod tests {
         assert_eq!(normalize("d★u☆b❤o😀"), plain);
         assert_eq!(normalize("赌\u{200b}博\u{feff}"), normalize("赌博"));
         assert_eq!(normalize("赌 🎲 博"), normalize("赌博"));
+        assert_eq!(normalize("赌\u{3164}博\u{115f}\u{ffa0}"), normalize("赌博"));
     }
 
     #[test]
@@ -274,6 +378,14 @@ mod tests {
         assert_eq!(normalize("六合彩"), normalize("6合彩"));
         assert_eq!(normalize("⼤"), normalize("大"), "kangxi radical");
         assert_eq!(normalize("café"), normalize("cafe"));
+        assert_eq!(
+            normalize("ᴄᴀsɪɴᴏ ʙᴇᴛ"),
+            normalize("casino bet"),
+            "small capitals"
+        );
+        assert_eq!(normalize("🅒🅐🅢🅘🅝🅞"), normalize("casino"), "negative circled");
+        assert_eq!(normalize("🅟🅞🅡🅝🆉"), normalize("pornz"), "negative squared");
+        assert_eq!(normalize("cɑsıno"), normalize("casino"));
     }
 
     #[test]
@@ -286,6 +398,28 @@ mod tests {
         let at = out.find(&needle).unwrap();
         let (s, e) = original_range(&map, at, at + needle.len()).unwrap();
         assert_eq!(&text[s..e], "賭*博");
+    }
+
+    #[test]
+    fn span_without_map_agrees_with_the_map() {
+        let text = "【店】点击 賭*博 网，回 Ｔ 退订ǆ⑴";
+        let mut out = String::new();
+        let mut map = Vec::new();
+        normalize_into(text, &mut out, Some(&mut map));
+        let bounds: Vec<usize> = out
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([out.len()])
+            .collect();
+        for (i, s) in bounds.iter().enumerate() {
+            for e in &bounds[i + 1..] {
+                assert_eq!(
+                    original_span(text, *s, *e),
+                    original_range(&map, *s, *e),
+                    "{s}..{e}"
+                );
+            }
+        }
     }
 
     #[test]

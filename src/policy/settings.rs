@@ -57,7 +57,11 @@ impl Default for PolicySettings {
             builtin_lists: true,
             keyword_files: Vec::new(),
             allow_files: Vec::new(),
-            regex_rules: vec![RegexRule::default_short_links()],
+            regex_rules: vec![
+                RegexRule::default_short_links(),
+                RegexRule::default_otp_links(),
+                RegexRule::default_otp_promotion(),
+            ],
             unsubscribe_phrases: Vec::new(),
             marketing_hours: Some(HoursWindow {
                 start: ClockTime(8 * 60),
@@ -87,6 +91,9 @@ pub struct RegexRule {
     /// Allowed values: the `domain` group equals an entry or ends with `.entry`.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// The message types the rule applies to; empty = every type.
+    #[serde(default)]
+    pub message_types: Vec<MessageType>,
 }
 
 impl RegexRule {
@@ -98,6 +105,37 @@ impl RegexRule {
             name: "short_link".to_string(),
             pattern: r"(?:https?://)?(?P<domain>(?:[a-z0-9-]+\.)*(?:t\.cn|dwz\.cn|url\.cn|suo\.im|bit\.ly|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|t\.co|w\.url\.cn|[a-z0-9-]{1,8}\.(?:top|xyz|vip|cc|tk|ml|ga|cf|gq|icu|club|site|online|fun|link)))(?:[/?#][!-~]*)?".to_string(),
             allow: Vec::new(),
+            message_types: Vec::new(),
+        }
+    }
+
+    /// Default rule: no link at all in a verification code (cn-sms-rules.md §3: "one
+    /// code + purpose + validity; no links"), which phishing pages imitate. A URL is a
+    /// scheme or `www.` address, or a domain followed by a path (an e-mail address or
+    /// a bare domain name is not a link).
+    pub fn default_otp_links() -> RegexRule {
+        RegexRule {
+            name: "otp_link".to_string(),
+            pattern: r"(?:https?://|www\.)[!-~]+|(?:[a-z0-9-]+\.)+[a-z]{2,}/[!-~]*".to_string(),
+            allow: Vec::new(),
+            message_types: vec![MessageType::Otp],
+        }
+    }
+
+    /// Default rule: no marketing words in a verification code (cn-sms-rules.md §3).
+    /// A promotion sent as otp would skip the unsubscribe wording, the marketing hours,
+    /// the opt-out list and the 3/day limit. Only unmistakable sales calls are listed,
+    /// so a code for a purchase or a points payment still passes.
+    pub fn default_otp_promotion() -> RegexRule {
+        RegexRule {
+            name: "otp_promotion".to_string(),
+            pattern: concat!(
+                "促销|特价|打折|[0-9一二三四五六七八九]折|抢购|秒杀|大促|",
+                "满[0-9]+减|包邮|低至|清仓|全场|新品上市|限时优惠"
+            )
+            .to_string(),
+            allow: Vec::new(),
+            message_types: vec![MessageType::Otp],
         }
     }
 }
@@ -184,6 +222,10 @@ pub struct FrequencySettings {
     pub member_service: Vec<RateLimit>,
     /// Marketing: 3/day (carrier-level rule).
     pub marketing: Vec<RateLimit>,
+    /// Count `marketing` per number over all accounts (default): the 3/day is the
+    /// carrier's rule per number, and the carrier sees this gateway as one sender.
+    /// `false` counts per account, like the other types.
+    pub marketing_across_accounts: bool,
     /// Other: 50/day.
     pub other: Vec<RateLimit>,
 }
@@ -202,6 +244,7 @@ impl Default for FrequencySettings {
             business_notice: vec![RateLimit::new(50, DAY)],
             member_service: vec![RateLimit::new(50, DAY)],
             marketing: vec![RateLimit::new(3, DAY)],
+            marketing_across_accounts: true,
             other: vec![RateLimit::new(50, DAY)],
         }
     }

@@ -36,6 +36,17 @@ pub fn is_registered(signature: &str, registered: &[String]) -> bool {
         .any(|r| r.trim() == sig || (sig.is_ascii() && r.trim().eq_ignore_ascii_case(sig)))
 }
 
+/// Whether a body shows nothing: only spaces and invisible characters (zero-width,
+/// bidi and other format characters, Hangul fillers). A signature alone is an empty
+/// message.
+pub fn is_blank(body: &str) -> bool {
+    body.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c, '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+    })
+}
+
 /// Finds the one signature of `text` at its start or end, without judging it.
 pub fn locate(text: &str, brackets: SignatureBrackets) -> Result<Signed<'_>, RejectReason> {
     let text = text.trim();
@@ -45,14 +56,34 @@ pub fn locate(text: &str, brackets: SignatureBrackets) -> Result<Signed<'_>, Rej
         } else {
             &[('【', '】')]
         };
-    let mut found = None;
     for &(open, close) in pairs {
         if let Some(s) = find_signed(text, open, close)? {
-            found = Some(s);
-            break;
+            // The other end is a signature position too: a second sender name there
+            // in brackets drawn like 【】 is a second signature (cn-sms-rules.md §2).
+            if second_signature(s.body, text.starts_with(open)) {
+                return Err(RejectReason::MalformedSignature);
+            }
+            return Ok(s);
         }
     }
-    found.ok_or(RejectReason::MissingSignature)
+    Err(RejectReason::MissingSignature)
+}
+
+/// Brackets a handset reader takes for 【】 (half/full-width square, white lenticular,
+/// tortoise shell).
+const LOOKALIKE_BRACKETS: &[(char, char)] = &[('[', ']'), ('［', '］'), ('〖', '〗'), ('〔', '〕')];
+
+/// Whether `body` ends (`at_end`) or starts with a bracketed name.
+fn second_signature(body: &str, at_end: bool) -> bool {
+    LOOKALIKE_BRACKETS.iter().any(|&(open, close)| {
+        if at_end {
+            body.strip_suffix(close)
+                .is_some_and(|rest| rest.rfind(open).is_some())
+        } else {
+            body.strip_prefix(open)
+                .is_some_and(|rest| rest.contains(close))
+        }
+    })
 }
 
 fn find_signed(text: &str, open: char, close: char) -> Result<Option<Signed<'_>>, RejectReason> {
@@ -125,6 +156,27 @@ mod tests {
             chk("【腾讯云】验证码1234【阿里云】"),
             Err(RejectReason::MalformedSignature)
         );
+    }
+
+    #[test]
+    fn lookalike_brackets_at_the_other_end_are_a_second_signature() {
+        for t in [
+            "【腾讯云】您的验证码是123456[阿里云]",
+            "【腾讯云】您的验证码是123456〖阿里云〗",
+            "［阿里云］您的验证码是123456【腾讯云】",
+            "〔阿里云〕您的验证码是123456【腾讯云】",
+        ] {
+            assert_eq!(chk(t), Err(RejectReason::MalformedSignature), "{t}");
+        }
+        // Brackets inside the body are not at a signature position.
+        assert!(chk("【腾讯云】[通知]单号[A1]已发货。").is_ok());
+    }
+
+    #[test]
+    fn blank_body() {
+        assert!(is_blank(" \u{3000}\u{200b}\u{3164}"));
+        assert!(!is_blank("。"));
+        assert!(!is_blank(" 1 "));
     }
 
     #[test]

@@ -6,7 +6,23 @@ use aho_corasick::AhoCorasick;
 
 use super::error::PolicyError;
 use super::keywords::parse_list;
-use super::normalize::normalize;
+use super::normalize::{normalize, original_span};
+
+/// The ASCII letters and digits of `text` as a reader types them back (width and case
+/// folded). Look-alike folding (`7`→`t`, `0`→`o`) suits banned words but would make a
+/// reply `7` an unsubscribe and 回7退订 an unsubscribe instruction, so a match on the
+/// normalized text must also carry these same characters.
+fn typed(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| {
+            let c = match u32::from(c) {
+                cp @ 0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0)?,
+                _ => c,
+            };
+            c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase())
+        })
+        .collect()
+}
 
 /// The unsubscribe instructions shipped in `deploy/policy/unsubscribe.txt`.
 pub const BUILTIN_PHRASES: &str = include_str!("../../deploy/policy/unsubscribe.txt");
@@ -18,6 +34,8 @@ pub const BUILTIN_REPLIES: &str = include_str!("../../deploy/policy/unsubscribe_
 pub struct UnsubscribePhrases {
     ac: Option<AhoCorasick>,
     phrases: Vec<String>,
+    /// [`typed`] of each phrase.
+    typed: Vec<String>,
 }
 
 impl UnsubscribePhrases {
@@ -34,7 +52,8 @@ impl UnsubscribePhrases {
         } else {
             Some(AhoCorasick::new(&patterns)?)
         };
-        Ok(UnsubscribePhrases { ac, phrases })
+        let typed = phrases.iter().map(|p| typed(p)).collect();
+        Ok(UnsubscribePhrases { ac, phrases, typed })
     }
 
     /// The built-in phrases plus `extra`.
@@ -47,17 +66,28 @@ impl UnsubscribePhrases {
         Self::build(&all)
     }
 
-    /// The instruction found in the normalized text, as configured.
-    pub fn find(&self, normalized: &str) -> Option<&str> {
-        let m = self.ac.as_ref()?.find(normalized)?;
-        self.phrases.get(m.pattern().as_usize()).map(String::as_str)
+    /// The instruction found in `text`, as configured. `normalized` is
+    /// `normalize(text)`, computed once by the caller.
+    pub fn find(&self, text: &str, normalized: &str) -> Option<&str> {
+        // Each candidate's letters and digits must be the phrase's as typed, read
+        // from its stretch of the original text.
+        let ac = self.ac.as_ref()?;
+        ac.find_overlapping_iter(normalized).find_map(|m| {
+            let i = m.pattern().as_usize();
+            let (s, e) = original_span(text, m.start(), m.end())?;
+            let stretch = text.get(s..e)?;
+            (typed(stretch) == *self.typed.get(i)?)
+                .then(|| self.phrases.get(i).map(String::as_str))
+                .flatten()
+        })
     }
 }
 
 /// Recognises unsubscribe replies in mobile-originated texts.
 #[derive(Debug)]
 pub struct ReplyMatcher {
-    exact: Vec<String>,
+    /// Whole-reply words: normalized, and [`typed`].
+    exact: Vec<(String, String)>,
     contains: Vec<String>,
 }
 
@@ -76,12 +106,12 @@ impl ReplyMatcher {
         };
         for line in source.lines().map(str::trim) {
             if let Some(w) = line.strip_prefix('=') {
-                m.exact.push(normalize(w));
+                m.exact.push((normalize(w), typed(w)));
             } else if let Some(p) = line.strip_prefix('~') {
                 m.contains.push(normalize(p));
             }
         }
-        m.exact.retain(|w| !w.is_empty());
+        m.exact.retain(|(w, _)| !w.is_empty());
         m.contains.retain(|w| !w.is_empty());
         m
     }
@@ -89,8 +119,12 @@ impl ReplyMatcher {
     /// Whether `text` asks to unsubscribe (case/width/spacing-insensitive).
     pub fn is_unsubscribe(&self, text: &str) -> bool {
         let n = normalize(text);
-        !n.is_empty()
-            && (self.exact.contains(&n) || self.contains.iter().any(|p| n.contains(p.as_str())))
+        if n.is_empty() {
+            return false;
+        }
+        let t = typed(text);
+        self.exact.iter().any(|(w, wt)| *w == n && *wt == t)
+            || self.contains.iter().any(|p| n.contains(p.as_str()))
     }
 }
 
@@ -98,14 +132,24 @@ impl ReplyMatcher {
 mod tests {
     use super::*;
 
+    fn find<'a>(u: &'a UnsubscribePhrases, text: &str) -> Option<&'a str> {
+        u.find(text, &normalize(text))
+    }
+
     #[test]
     fn finds_instructions_despite_spacing_and_width() {
         let u = UnsubscribePhrases::with_builtin(&[]).unwrap();
-        assert_eq!(u.find(&normalize("…大促五折，回 T 退订")), Some("回T退订"));
-        assert!(u.find(&normalize("…大促，拒收请回复Ｒ")).is_some());
-        assert!(u.find(&normalize("您的验证码是1234")).is_none());
+        assert_eq!(find(&u, "…大促五折，回 T 退订"), Some("回T退订"));
+        assert!(find(&u, "…大促，拒收请回复Ｒ").is_some());
+        assert!(find(&u, "您的验证码是1234").is_none());
         let custom = UnsubscribePhrases::with_builtin(&["发送STOP退订".into()]).unwrap();
-        assert!(custom.find(&normalize("发送stop退订")).is_some());
+        assert!(find(&custom, "发送stop退订").is_some());
+        // A digit is not the letter it folds to: nobody types 7 for T.
+        assert!(find(&u, "大促五折，回7退订").is_none());
+        assert!(find(&custom, "发送5T0P退订").is_none());
+        assert_eq!(find(&u, "满3件7折，退订回T"), Some("退订回T"));
+        assert!(find(&u, "回０００O退订").is_none());
+        assert!(find(&u, "回０００0退订").is_some());
     }
 
     #[test]
@@ -126,7 +170,17 @@ mod tests {
         ] {
             assert!(r.is_unsubscribe(yes), "{yes:?}");
         }
-        for no in ["好的", "谢谢", "TDD", "1234", "", "STOP IT NOW"] {
+        for no in [
+            "好的",
+            "谢谢",
+            "TDD",
+            "1234",
+            "",
+            "STOP IT NOW",
+            "7",
+            "70",
+            "OOOO",
+        ] {
             assert!(!r.is_unsubscribe(no), "{no:?}");
         }
     }
