@@ -183,6 +183,11 @@ impl AccountConfig {
             }
             policy.signatures = signatures.clone();
         }
+        for name in &policy.signatures {
+            if let Some(why) = crate::policy::signature::registration_problem(name) {
+                return Err(("signatures", format!("{name:?} {why}")));
+            }
+        }
         if let Some(t) = self.default_message_type {
             policy.default_message_type = t;
         }
@@ -299,9 +304,21 @@ mod tests {
         assert_eq!(a.policy.default_message_type, MessageType::Otp);
         assert_eq!(a.policy.tps, 7);
         let e = account(&format!(
-            "{base}\nsignatures = [\"A\"]\n[policy]\nsignatures = [\"B\"]"
+            "{base}\nsignatures = [\"Acme\"]\n[policy]\nsignatures = [\"Beta\"]"
         ))
         .unwrap_err();
         assert_eq!(e.0, "policy.signatures");
+    }
+
+    #[test]
+    fn a_generic_or_numeric_signature_is_refused_with_its_reason() {
+        let base = "password = \"pw\"\ninsecure_plain_password = true\nallowed_ips = [\"::/0\"]";
+        for (sig, why) in [("【验证码】", "generic word"), ("95588", "only digits")] {
+            let e = account(&format!("{base}\nsignatures = [\"{sig}\"]")).unwrap_err();
+            assert_eq!(e.0, "signatures");
+            assert!(e.1.contains(why), "{sig}: {}", e.1);
+        }
+        let e = account(&format!("{base}\n[policy]\nsignatures = [\"shop.vip\"]")).unwrap_err();
+        assert!(e.1.contains("web address"), "{}", e.1);
     }
 }

@@ -36,6 +36,54 @@ pub fn is_registered(signature: &str, registered: &[String]) -> bool {
         .any(|r| r.trim() == sig || (sig.is_ascii() && r.trim().eq_ignore_ascii_case(sig)))
 }
 
+/// Words that name a kind of message, not a sender: never registrable as a signature
+/// (cn-sms-rules.md §2: "no generic words (e.g. 【验证码】, 【通知】)").
+const GENERIC_NAMES: &[&str] = &[
+    "验证码",
+    "校验码",
+    "动态码",
+    "通知",
+    "短信",
+    "消息",
+    "提醒",
+    "公告",
+    "系统",
+    "系统通知",
+    "客服",
+    "广告",
+    "推广",
+    "营销",
+    "活动",
+    "优惠",
+];
+
+/// Why `name` (without brackets) cannot be registered as a signature, if it cannot: the
+/// name must be the sender's, 2–20 characters, not only digits, not a web address and not
+/// a generic word (cn-sms-rules.md §2; 20 is the longest any large platform allows).
+pub fn registration_problem(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    let lower = name.to_lowercase();
+    if !(2..=20).contains(&chars) {
+        Some("must be 2 to 20 characters")
+    } else if name.chars().all(|c| c.is_ascii_digit()) {
+        Some("is only digits")
+    } else if lower.contains("://") || lower.starts_with("www.") || looks_like_domain(&lower) {
+        Some("is a web address")
+    } else if GENERIC_NAMES.contains(&name) {
+        Some("is a generic word, not a sender's name")
+    } else {
+        None
+    }
+}
+
+/// `label.tld` (a tld of 2+ ASCII letters after the last dot, something before it).
+fn looks_like_domain(s: &str) -> bool {
+    s.rsplit_once('.').is_some_and(|(head, tld)| {
+        !head.is_empty() && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase())
+    })
+}
+
 /// Whether a body shows nothing: only spaces and invisible characters (zero-width,
 /// bidi and other format characters, Hangul fillers). A signature alone is an empty
 /// message.
@@ -115,6 +163,33 @@ fn find_signed(text: &str, open: char, close: char) -> Result<Option<Signed<'_>>
         return Err(RejectReason::MalformedSignature);
     }
     Ok(Some(signed))
+}
+
+#[cfg(test)]
+mod registration_tests {
+    use super::registration_problem;
+
+    #[test]
+    fn sender_names_register_and_generic_or_odd_ones_do_not() {
+        for ok in ["顺丰速运", "腾讯云", "Acme", "京东 JD", "12306铁路"] {
+            assert_eq!(registration_problem(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("验证码", "is a generic word, not a sender's name"),
+            ("通知", "is a generic word, not a sender's name"),
+            ("95588", "is only digits"),
+            ("shop.vip", "is a web address"),
+            ("www.acme", "is a web address"),
+            ("https://a.cn/x", "is a web address"),
+            ("A", "must be 2 to 20 characters"),
+            (
+                "一二三四五六七八九十一二三四五六七八九十一",
+                "must be 2 to 20 characters",
+            ),
+        ] {
+            assert_eq!(registration_problem(bad), Some(why), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]
