@@ -405,3 +405,22 @@ fn marketing_per_number_counts_every_account() {
         .check(&sub("【好店】周四五折，回T退订", n, mkt, at(600)))
         .is_ok());
 }
+
+#[test]
+fn an_emoji_counts_as_two_characters_towards_the_length_limit() {
+    // cn-sms-rules.md §6: non-BMP characters (emoji) count as 2, as they take two UCS-2
+    // units on the wire.
+    let p = policy_with(
+        PolicySettings::default(),
+        AccountPolicy {
+            max_chars: 20,
+            ..account()
+        },
+    );
+    let fits = "【顺丰速运】您的快件已到达驿站请速取件"; // 19 characters
+    assert!(p.check(&sub(fits, "13800138000", None, at(0))).is_ok());
+    let text = format!("{fits}😀");
+    let s = sub(&text, "13800138001", None, at(0));
+    assert_eq!(reason(&p, &s), RejectReason::BadLength);
+    assert_eq!(p.check(&s).unwrap_err().rule, "length:21/20");
+}

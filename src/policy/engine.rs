@@ -285,7 +285,9 @@ impl Policy {
             .cloned()
             .ok_or_else(|| reject(RejectReason::NoAccountPolicy, "account", None))?;
         let p = &acct.policy;
-        let chars = sub.text.chars().count();
+        // Counted as the carriers bill (cn-sms-rules.md §6): an emoji or other character
+        // beyond the BMP counts 2, like the two UCS-2 units it takes.
+        let chars = sub.text.encode_utf16().count();
         if chars == 0 || chars > p.max_chars {
             let rule = format!("length:{chars}/{}", p.max_chars);
             return Err(reject(RejectReason::BadLength, rule, None));

@@ -311,7 +311,8 @@ pub struct AccountPolicy {
     pub templates_only: bool,
     /// Approved templates.
     pub templates: Vec<TemplateSpec>,
-    /// Longest text accepted, in characters (cn-sms-rules.md §6: 500, some 1000).
+    /// Longest text accepted, in characters as billed: a non-BMP character (emoji) counts 2
+    /// (cn-sms-rules.md §6: 500, some 1000).
     pub max_chars: usize,
     /// Individual checks on/off.
     pub checks: Checks,
