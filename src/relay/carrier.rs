@@ -21,6 +21,9 @@ pub(crate) struct ReceiptFacts {
     pub(crate) carrier_id: String,
     stat: ReceiptStat,
     err: String,
+    /// esm_class says "SMSC delivery receipt": the carrier reports the outcome (SMPP 3.4
+    /// §5.2.17: sent on final success or failure), not an intermediate notification.
+    outcome_receipt: bool,
 }
 
 pub(crate) fn read_receipt(incoming: &Incoming) -> Option<ReceiptFacts> {
@@ -50,19 +53,42 @@ pub(crate) fn read_receipt(incoming: &Incoming) -> Option<ReceiptFacts> {
         carrier_id,
         stat,
         err,
+        outcome_receipt: d.esm_class & ESM_MESSAGE_TYPE == ESM_SMSC_RECEIPT,
     })
 }
 
-/// The store's final state for a carrier's final stat. ACCEPTD ("accepted on behalf of the
-/// subscriber") is not a delivery, so it does not count as delivered.
-fn final_state(stat: &ReceiptStat) -> Option<FinalState> {
-    Some(match stat {
+impl ReceiptFacts {
+    /// The stored final reason: the carrier's `err:` first (the client's receipt takes its
+    /// code from there), then a carrier-specific stat, which no standard state names.
+    fn reason(&self) -> String {
+        match &self.stat {
+            ReceiptStat::Other(stat) => format!("{} carrier stat {stat}", self.err),
+            _ => self.err.clone(),
+        }
+    }
+}
+
+/// esm_class bits 5..2, the message type of a deliver_sm (SMPP 3.4 §5.2.12).
+const ESM_MESSAGE_TYPE: u8 = 0x3C;
+/// Message type "SMSC delivery receipt".
+const ESM_SMSC_RECEIPT: u8 = 0x04;
+
+/// The store's final state for what a carrier receipt reports, `None` while the message is
+/// still on its way. ACCEPTD ("accepted on behalf of the subscriber") is not a delivery,
+/// so it does not count as delivered. A carrier-specific stat (CMPP-style `MK:0005`,
+/// `DB:0008`, `FAILED` …; smpp34-reference §10) in an SMSC delivery receipt is the
+/// carrier's final word that the message was not delivered: left open, the message would
+/// end days later as smppd's own EXPIRED "no carrier final receipt" (err 901), which is
+/// not what happened.
+fn final_state(facts: &ReceiptFacts) -> Option<FinalState> {
+    Some(match &facts.stat {
         ReceiptStat::Delivrd => FinalState::Delivered,
         ReceiptStat::Expired => FinalState::Expired,
         ReceiptStat::Deleted => FinalState::Deleted,
         ReceiptStat::Undeliv => FinalState::Undeliverable,
         ReceiptStat::Rejectd => FinalState::Rejected,
         ReceiptStat::Acceptd => FinalState::Unknown,
+        ReceiptStat::Other(_) if facts.outcome_receipt => FinalState::Undeliverable,
         ReceiptStat::Enroute | ReceiptStat::Unknown | ReceiptStat::Other(_) => return None,
     })
 }
@@ -175,7 +201,7 @@ impl Shared {
             raw_pdu: incoming.raw.to_vec(),
             at: incoming.received_at,
         };
-        let Some(state) = final_state(&facts.stat) else {
+        let Some(state) = final_state(facts) else {
             return self
                 .store
                 .add_carrier_receipt(part.message_id, evidence)
@@ -197,7 +223,7 @@ impl Shared {
         };
         let report = FinalReport {
             state: decided,
-            reason: Some(facts.err.clone()),
+            reason: Some(facts.reason()),
             at: incoming.received_at,
             source: FinalSource::Carrier(evidence),
         };
@@ -355,5 +381,76 @@ fn receipt_state(raw: &[u8]) -> Option<FinalState> {
         received_at: SystemTime::now(),
         ack: crate::upstream::DeliverAck::detached(),
     };
-    final_state(&read_receipt(&incoming)?.stat)
+    final_state(&read_receipt(&incoming)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdu::{DeliverSm, MessageState, ShortMessage, Tlv};
+
+    fn receipt(esm_class: u8, text: &str) -> Incoming {
+        Incoming {
+            channel: Arc::from("cmcc-1"),
+            deliver: Box::new(DeliverSm {
+                esm_class,
+                short_message: ShortMessage::new(bytes::Bytes::from(text.to_owned())).unwrap(),
+                ..DeliverSm::default()
+            }),
+            raw: bytes::Bytes::new(),
+            received_at: SystemTime::now(),
+            ack: crate::upstream::DeliverAck::detached(),
+        }
+    }
+
+    fn decided(esm_class: u8, stat: &str) -> Option<FinalState> {
+        let text = format!(
+            "id:2406011230123456789 sub:001 dlvrd:000 submit date:2406011230 \
+             done date:2406011235 stat:{stat} err:{stat}"
+        );
+        final_state(&read_receipt(&receipt(esm_class, &text)).expect("readable receipt"))
+    }
+
+    #[test]
+    fn a_carrier_specific_stat_in_a_delivery_receipt_ends_the_message_undelivered() {
+        // CMPP-style codes from Chinese upstreams (smpp34-reference §10): final failures.
+        assert_eq!(decided(0x04, "MK:0005"), Some(FinalState::Undeliverable));
+        assert_eq!(decided(0x04, "DB:0008"), Some(FinalState::Undeliverable));
+        assert_eq!(decided(0x04, "FAILED"), Some(FinalState::Undeliverable));
+        // Never a delivery, whatever else the receipt says.
+        assert_eq!(decided(0x44, "MK:0005"), Some(FinalState::Undeliverable));
+    }
+
+    #[test]
+    fn intermediate_and_unknown_states_leave_the_message_open() {
+        // An intermediate notification (message type 0x20) is not the outcome.
+        assert_eq!(decided(0x20, "MK:0005"), None);
+        assert_eq!(decided(0x04, "ENROUTE"), None);
+        // UNKNOWN is not a final state (smpp34-reference §9): wait for a later receipt.
+        assert_eq!(decided(0x04, "UNKNOWN"), None);
+        assert_eq!(decided(0x04, "DELIVRD"), Some(FinalState::Delivered));
+        assert_eq!(decided(0x04, "ACCEPTD"), Some(FinalState::Unknown));
+        assert_eq!(decided(0x04, "EXPIRED"), Some(FinalState::Expired));
+    }
+
+    #[test]
+    fn the_carrier_stat_is_kept_in_the_reason_after_its_err_code() {
+        let text = "id:77 stat:MK:0005 err:006";
+        let facts = read_receipt(&receipt(0x04, text)).unwrap();
+        assert_eq!(facts.reason(), "006 carrier stat MK:0005");
+        let facts = read_receipt(&receipt(0x04, "id:77 stat:UNDELIV err:006")).unwrap();
+        assert_eq!(facts.reason(), "006");
+    }
+
+    #[test]
+    fn the_message_state_tlv_wins_over_the_text() {
+        // smpp34-reference §10: prefer receipted_message_id and message_state.
+        let mut incoming = receipt(0x04, "id:77 stat:UNDELIV err:006");
+        incoming
+            .deliver
+            .tlvs
+            .set(Tlv::MessageState(MessageState::DELIVERED));
+        let facts = read_receipt(&incoming).unwrap();
+        assert_eq!(final_state(&facts), Some(FinalState::Delivered));
+    }
 }
