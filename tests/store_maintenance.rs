@@ -55,6 +55,72 @@ async fn expiry_sweep_ends_overdue_messages_with_an_honest_generated_receipt() {
     assert!(s.messages.reconciles());
 }
 
+/// A message a carrier holds got the same validity period: the carrier reports its own
+/// outcome around the deadline (delivered just before it, its own EXPIRED just after).
+/// smppd does not race that receipt with an EXPIRED of its own, which would report a
+/// delivered message as expired (a later DELIVRD for a final message is evidence only).
+#[tokio::test]
+async fn a_message_a_carrier_holds_is_not_expired_before_the_carriers_own_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    // Both valid until 3601 (see store_support::message); only `held` reached a carrier.
+    let never_sent = id(1, 1);
+    let held = id(1, 2);
+    for m in [never_sent, held] {
+        store
+            .accept(message(m, "acme", "8613800138000", 1))
+            .await
+            .unwrap();
+    }
+    store
+        .record_forwarded_on(held, route("cmcc-a"), submit_resp(1, "C1", 2), vec![])
+        .await
+        .unwrap();
+
+    let done = expire_due(&store, at(3601 + 10)).await.unwrap();
+    assert_eq!(
+        done,
+        vec![(never_sent, true)],
+        "only the unsent one: no carrier will report it"
+    );
+    // The carrier delivered it just before the deadline; its receipt comes a little later.
+    store
+        .finalize(held, carrier_final(FinalState::Delivered, 3601 + 20))
+        .await
+        .unwrap();
+    let rec = store.get(held).await.unwrap().unwrap();
+    assert_eq!(rec.final_state.unwrap().state, FinalState::Delivered);
+
+    let s = &store.statistics(StatsQuery::default()).await.unwrap()[0];
+    assert_eq!(
+        (s.messages.delivered, s.messages.expired, s.messages.pending),
+        (1, 1, 0)
+    );
+    assert!(s.messages.reconciles());
+}
+
+/// A carrier that never reports still gets its message ended, EXPIRED by smppd, once the
+/// grace for the carrier's own receipt has passed.
+#[tokio::test]
+async fn a_message_a_carrier_never_reports_still_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let held = id(1, 1);
+    store
+        .accept(message(held, "acme", "8613800138000", 1))
+        .await
+        .unwrap();
+    store
+        .record_forwarded_on(held, route("cmcc-a"), submit_resp(1, "C1", 2), vec![])
+        .await
+        .unwrap();
+    assert!(expire_due(&store, at(3601 + 10)).await.unwrap().is_empty());
+    let done = expire_due(&store, at(3601 + 24 * 3600)).await.unwrap();
+    assert_eq!(done, vec![(held, true)]);
+    let f = store.get(held).await.unwrap().unwrap().final_state.unwrap();
+    assert!(f.state == FinalState::Expired && f.generated_by_smppd);
+}
+
 #[tokio::test]
 async fn compact_all_runs_until_nothing_is_past_retention() {
     let dir = tempfile::tempdir().unwrap();

@@ -196,7 +196,9 @@ pub trait MessageStore: Send + Sync {
         limit: usize,
     ) -> StoreFuture<'_, Vec<MessageRecord>>;
 
-    /// Open messages whose validity deadline is at or before `now`, earliest first.
+    /// Open messages whose validity deadline is at or before `now`, earliest first; one a
+    /// carrier may hold (routed or forwarded) only once the grace for the carrier's own
+    /// final receipt has passed too (10 minutes).
     fn expiry_candidates(&self, now: SystemTime, limit: usize) -> StoreFuture<'_, Vec<MessageId>>;
 
     /// The highest message id ever stored (for `MessageIdAllocator::starting_after`).

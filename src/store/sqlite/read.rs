@@ -325,6 +325,13 @@ pub(crate) fn in_state(
     )
 }
 
+/// How long past its validity deadline a message a carrier may hold (routed or forwarded)
+/// waits for the carrier's own final receipt before smppd ends it EXPIRED. The carrier got
+/// the same validity_period and reports around the deadline (DELIVRD just before it, its
+/// own EXPIRED just after); expiring at the deadline would race that receipt, and a DELIVRD
+/// arriving after smppd's EXPIRED is evidence only: a delivered message reported expired.
+pub(crate) const CARRIER_RECEIPT_GRACE_MS: i64 = 10 * 60 * 1000;
+
 pub(crate) fn expiry_candidates(
     conn: &Connection,
     now: i64,
@@ -333,9 +340,14 @@ pub(crate) fn expiry_candidates(
     let ids: Vec<i64> = conn
         .prepare_cached(
             "SELECT id FROM message WHERE state < 3 AND validity_deadline IS NOT NULL
-                 AND validity_deadline <= ?1 ORDER BY validity_deadline LIMIT ?2",
+                 AND validity_deadline <= ?1
+                 AND (state = ?3 OR validity_deadline <= ?1 - ?4)
+             ORDER BY validity_deadline LIMIT ?2",
         )?
-        .query_map(params![now, lim(limit)], |r| r.get(0))?
+        .query_map(
+            params![now, lim(limit), ACCEPTED, CARRIER_RECEIPT_GRACE_MS],
+            |r| r.get(0),
+        )?
         .collect::<Result<_, _>>()?;
     Ok(ids
         .into_iter()
