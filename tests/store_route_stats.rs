@@ -89,3 +89,52 @@ async fn route_statistics_follow_failover_and_reconcile() {
     assert_eq!((acct.messages.expired, acct.messages.pending), (2, 1));
     assert!(acct.messages.reconciles());
 }
+
+/// A fast carrier's receipt can end a message before its submit_sm_resp is stored (the
+/// relay matches the carrier id as soon as dispatch indexes it). The message still went
+/// out on that route: the late response records the route, and the route statistics count
+/// it with the state it ended in, so they add up to what the carriers were sent.
+#[tokio::test]
+async fn a_receipt_stored_before_its_submit_resp_still_counts_on_the_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let m = id(1, 1);
+    store
+        .accept(message(m, "acme", "8613800138000", 1))
+        .await
+        .unwrap();
+    store
+        .finalize(m, carrier_final(FinalState::Delivered, 3))
+        .await
+        .unwrap();
+    store
+        .record_forwarded_on(m, route("cmcc-a"), submit_resp(1, "C1", 2), vec![])
+        .await
+        .unwrap();
+
+    let rows = store.route_statistics(StatsQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let want = RouteCounters {
+        routed: 1,
+        delivered: 1,
+        ..RouteCounters::default()
+    };
+    assert_eq!(
+        (rows[0].channel.as_str(), rows[0].messages),
+        ("cmcc-a", want)
+    );
+    assert!(rows[0].segments.reconciles());
+    let rec = store.get(m).await.unwrap().unwrap();
+    assert_eq!(
+        rec.routed.map(|(r, _)| r.channel).as_deref(),
+        Some("cmcc-a")
+    );
+    assert_eq!(rec.final_state.unwrap().state, FinalState::Delivered);
+    // A second response (another part, a resend) does not count it twice.
+    store
+        .record_forwarded_on(m, route("cmcc-a"), submit_resp(2, "C2", 4), vec![])
+        .await
+        .unwrap();
+    let rows = store.route_statistics(StatsQuery::default()).await.unwrap();
+    assert_eq!(rows[0].messages, want);
+}

@@ -24,6 +24,8 @@ struct Placed {
     segments: i64,
     /// `(channel, carrier, province)` with unknown labels as empty strings.
     route: Option<(String, String, String)>,
+    /// The `stat:` word of a final message.
+    final_state: Option<String>,
 }
 
 impl Placed {
@@ -49,7 +51,8 @@ fn labels(route: &Route) -> (String, String, String) {
 
 fn placed(conn: &Connection, id: MessageId) -> Result<Placed, StoreError> {
     conn.prepare_cached(
-        "SELECT state, day, account, segments, routed_channel, route_carrier, route_province
+        "SELECT state, day, account, segments, routed_channel, route_carrier, route_province,
+             final_state
          FROM message WHERE id = ?1",
     )?
     .query_row([db_id(id)], |r| {
@@ -62,6 +65,7 @@ fn placed(conn: &Connection, id: MessageId) -> Result<Placed, StoreError> {
             account: r.get(2)?,
             segments: r.get(3)?,
             route: channel.map(|c| (c, carrier.unwrap_or_default(), province.unwrap_or_default())),
+            final_state: r.get(7)?,
         })
     })
     .optional()?
@@ -193,11 +197,60 @@ pub(super) fn forward(
         if new_state == FORWARDED {
             effects.queue.push(QueueEffect::Forwarded(id));
         }
+    } else if state >= FINAL && p.route.is_none() && s.command_status == 0 {
+        route_after_final(conn, id, &p, route, s, effects)?;
     }
     Ok(OpResult::Forward(ForwardOutcome {
         state: state_of(new_state),
         parts_forwarded: u16::try_from(parts).unwrap_or(u16::MAX),
     }))
+}
+
+/// A fast carrier's receipt ended the message before its first carrier response was
+/// stored, so `finalize` found no route to count it on. The route it went out on is
+/// recorded now and counted with the final state (once: the route is then set), so route
+/// statistics add up to what the carriers were sent and the lookup shows where it went.
+fn route_after_final(
+    conn: &Connection,
+    id: MessageId,
+    p: &Placed,
+    route: Option<&Route>,
+    s: &CarrierSubmit,
+    effects: &mut Effects,
+) -> Result<(), StoreError> {
+    let Some(state) = p.final_state.as_deref().and_then(FinalState::from_stat) else {
+        return Ok(());
+    };
+    let new = match route {
+        Some(r) => labels(r),
+        None => (s.channel.clone(), String::new(), String::new()),
+    };
+    let (col, n) = (final_index(state), p.segments);
+    let (mut msgs, mut segs) = ([0i64; 5], [0i64; 5]);
+    (msgs[0], msgs[1 + col], segs[0], segs[1 + col]) = (1, 1, n, n);
+    effects.route(p.route_key(&new), msgs, segs);
+    conn.prepare_cached(
+        "UPDATE message SET routed_channel = ?2, route_carrier = ?3, route_province = ?4,
+             routed_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        db_id(id),
+        new.0,
+        route.and_then(|r| r.carrier.as_deref()),
+        route.and_then(|r| r.province.as_deref()),
+        to_ms(s.at)
+    ])?;
+    Ok(())
+}
+
+/// Index of delivered/failed/expired in the final counters (statistics: after submitted,
+/// accepted, rejected; route statistics: after routed).
+fn final_index(state: FinalState) -> usize {
+    match final_column(state) {
+        "delivered" => 0,
+        "failed" => 1,
+        _ => 2,
+    }
 }
 
 /// Distinct parts with a successful carrier response (deduplicated here: `COUNT(DISTINCT)`
@@ -274,12 +327,7 @@ pub(super) fn finalize(
         owed,
         RECEIPT_PENDING,
     ])?;
-    // Index of delivered/failed/expired in the 7 statistics counters and the 5 route ones.
-    let col = match final_column(report.state) {
-        "delivered" => 0,
-        "failed" => 1,
-        _ => 2,
-    };
+    let col = final_index(report.state);
     let s = i64::from(rec.message.segments);
     let (mut msgs, mut segs) = ([0i64; 7], [0i64; 7]);
     (msgs[3 + col], msgs[6], segs[3 + col], segs[6]) = (1, -1, s, -s);
