@@ -208,24 +208,26 @@ impl Shared {
                 .await;
         };
         let total_parts = self.split_parts.get(&part.message_id).map(|n| *n);
-        let decided = match total_parts {
+        let (decided, source) = match total_parts {
             Some(total) if total > 1 => {
+                // Kept before folding, so of two parts' receipts handled at once the
+                // later fold sees both.
                 self.store
-                    .add_carrier_receipt(part.message_id, evidence.clone())
+                    .add_carrier_receipt(part.message_id, evidence)
                     .await?;
                 match self.fold_parts(part.message_id, total).await? {
-                    Some(s) => s,
+                    Some(s) => (s, FinalSource::CarrierKept),
                     // Other parts still owe their receipts; this one is kept.
                     None => return Ok(()),
                 }
             }
-            _ => state,
+            _ => (state, FinalSource::Carrier(evidence)),
         };
         let report = FinalReport {
             state: decided,
             reason: Some(facts.reason()),
             at: incoming.received_at,
-            source: FinalSource::Carrier(evidence),
+            source,
         };
         match self.store.finalize(part.message_id, report).await? {
             FinalizeOutcome::Finalized { receipt_owed } => {

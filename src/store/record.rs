@@ -218,6 +218,9 @@ pub struct CarrierReceipt {
 pub enum FinalSource {
     /// A carrier receipt (kept as evidence).
     Carrier(CarrierReceipt),
+    /// Carrier receipts already kept as evidence (`add_carrier_receipt`): the parts of a
+    /// message the channel split, folded into one outcome. Nothing is stored twice.
+    CarrierKept,
     /// smppd itself (expiry, give-up after carrier rejections …): marked as such in evidence.
     GeneratedBySmppd,
 }
