@@ -83,6 +83,18 @@ async fn dispatch(shared: Arc<Shared>, job: Job) {
     shared.dispatch_one(job).await;
 }
 
+/// registered_delivery bits 1..0 (SMPP 3.4 §5.2.17): receipt on final success or failure.
+const RECEIPT_ON_FINAL: u8 = 0x01;
+
+/// What smppd asks the carrier for: always the final receipt. smppd's statistics and
+/// lookups need every outcome, and without a receipt a delivered message would end as
+/// smppd's own EXPIRED (under "receipt on failure only", reported to the client as one).
+/// The client's bits 1..0 decide only what smppd owes the client (kept in the store);
+/// the other bits (SME acknowledgements, intermediate notification) pass through.
+fn carrier_registered_delivery(client: u8) -> u8 {
+    (client & !0x03) | RECEIPT_ON_FINAL
+}
+
 impl Shared {
     async fn dispatch_one(&self, job: Job) {
         // The rescan may offer a message that is already on its way.
@@ -151,7 +163,10 @@ impl Shared {
             }
         };
         let submit = match resend::submit_sm(&job.payload) {
-            Ok(s) => s,
+            Ok(mut s) => {
+                s.registered_delivery = carrier_registered_delivery(s.registered_delivery);
+                s
+            }
             Err(e) => {
                 let why = format!("{} {e}", smppd_err::UNDELIVERABLE_NO_ROUTE);
                 self.finalize_generated(job.id, FinalState::Undeliverable, &why, now)
@@ -343,5 +358,19 @@ impl Shared {
         if let Err(e) = written.await {
             tracing::error!(message_id = %id, error = %e, "could not record the carrier's submit_sm_resp");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_carrier_is_always_asked_for_the_final_receipt() {
+        assert_eq!(carrier_registered_delivery(0x00), 0x01);
+        assert_eq!(carrier_registered_delivery(0x02), 0x01);
+        assert_eq!(carrier_registered_delivery(0x01), 0x01);
+        // SME acknowledgement and intermediate notification requests pass through.
+        assert_eq!(carrier_registered_delivery(0x1E), 0x1D);
     }
 }
