@@ -38,6 +38,8 @@ async fn a_split_message_keeps_each_parts_receipt_once_and_reports_once() {
     // Nothing more follows for the same message.
     let more = rx.receipts(1, Duration::from_millis(800)).await;
     assert!(more.is_empty(), "{more:?}");
+    // Every part's carrier id was settled by its receipt: none stays indexed.
+    assert_eq!(gw.pipeline.receipt_index_len(), (0, 0));
     tx.unbind().await;
     rx.unbind().await;
     gw.stop().await;

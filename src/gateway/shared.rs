@@ -128,4 +128,10 @@ impl Pipeline {
     pub fn commit_stats(&self) -> crate::store::CommitStats {
         self.shared.store.commit_stats()
     }
+
+    /// Carrier ids the relay's in-memory index still maps, and split messages whose part
+    /// count it keeps: both should be bounded by the messages awaiting a final receipt.
+    pub fn receipt_index_len(&self) -> (usize, usize) {
+        (self.shared.carrier_ids.len(), self.shared.split_parts.len())
+    }
 }

@@ -218,7 +218,10 @@ impl Shared {
                 match self.fold_parts(part.message_id, total).await? {
                     Some(s) => (s, FinalSource::CarrierKept),
                     // Other parts still owe their receipts; this one is kept.
-                    None => return Ok(()),
+                    None => {
+                        self.part_settled(incoming, facts, part);
+                        return Ok(());
+                    }
                 }
             }
             _ => (state, FinalSource::Carrier(evidence)),
@@ -233,21 +236,31 @@ impl Shared {
             FinalizeOutcome::Finalized { receipt_owed } => {
                 // Counted once per message (a duplicate receipt answers AlreadyFinal).
                 self.metrics.record_final(decided);
-                self.split_parts.remove(&part.message_id);
-                self.carrier_ids
-                    .remove(&incoming.channel, &facts.carrier_id);
                 if receipt_owed {
                     self.receipts.wake();
                 }
             }
-            // A repeat (the carrier re-sent it, or another part decided first): evidence only,
-            // no second client receipt.
+            // A repeat (the carrier re-sent it, another part decided first, or smppd ended
+            // it already): evidence only, no second client receipt.
             FinalizeOutcome::AlreadyFinal(_) => {}
         }
+        // Final either way: nothing more to fold or match in memory.
+        self.split_parts.remove(&part.message_id);
+        self.part_settled(incoming, facts, part);
         if decided != FinalState::Delivered {
             self.learn_portability(incoming, &facts.err);
         }
         Ok(())
+    }
+
+    /// A part's final receipt is kept: its carrier id needs no mapping any more (a repeat is
+    /// found in the store), so the index stays bounded by the parts awaiting a receipt.
+    /// Each part of a split message has its own id; removing only the one that decided
+    /// the message left the others mapped for ever.
+    fn part_settled(&self, incoming: &Incoming, facts: &ReceiptFacts, part: PartRef) {
+        let form = self.receipt_id_form(&incoming.channel);
+        self.carrier_ids
+            .forget(&incoming.channel, &facts.carrier_id, form, part);
     }
 
     /// After a restart the in-memory index is empty: find the message by its carrier id.

@@ -93,6 +93,16 @@ impl<T> CarrierIdIndex<T> {
             .remove(&(channel.clone(), normalize_carrier_id(resp_id)));
     }
 
+    /// Forgets the id a receipt named once its part has its final receipt: every key the
+    /// channel's id form allows, but only where it maps to that part (a sibling key may be
+    /// another message's id). The receipt's id can differ from the resp's (hex vs decimal),
+    /// so [`Self::remove`] with the receipt's id could miss the entry.
+    pub fn forget(&self, channel: &Arc<str>, receipt_id: &str, form: ReceiptIdForm, part: PartRef) {
+        for k in form.receipt_keys(receipt_id) {
+            self.ids.remove_if(&(channel.clone(), k), |_, p| *p == part);
+        }
+    }
+
     /// Parks a receipt whose id is not (yet) known.
     pub fn park(
         &self,
@@ -184,6 +194,21 @@ mod tests {
         );
         idx.remove(&a, "AB12");
         assert!(idx.is_empty());
+    }
+
+    #[test]
+    fn a_settled_part_is_forgotten_under_the_id_form_its_receipt_used() {
+        let idx: CarrierIdIndex<u32> = CarrierIdIndex::new(Duration::from_secs(60), 10);
+        let a: Arc<str> = Arc::from("cmcc-1");
+        idx.insert(&a, "00ab12", part(7));
+        idx.insert(&a, "43794", part(8));
+        let form = ReceiptIdForm::HexInRespDecimalInReceipt;
+        // The receipt names 0xAB12 in decimal; the resp named it in hex.
+        idx.forget(&a, "43794", form, part(7));
+        assert_eq!(idx.resolve(&a, "AB12", ReceiptIdForm::Same), None);
+        // Another message that happens to own a sibling key keeps it.
+        assert_eq!(idx.resolve(&a, "43794", ReceiptIdForm::Same), Some(part(8)));
+        assert_eq!(idx.len(), 1);
     }
 
     #[test]
