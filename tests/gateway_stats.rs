@@ -118,3 +118,23 @@ async fn statistics_reconcile_after_a_mixed_run() {
     gw.stop().await;
     carriers.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_refused_for_a_field_is_counted_as_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let carriers = Carriers::start(|_, _| {}).await;
+    let gw = Gateway::start(&base_toml(dir.path(), carriers.ports(), "\"never\"", "")).await;
+    let mut tx = Esme::bind(gw.addr, BindKind::Transmitter, "demo", "demo").await;
+
+    // A canned message (sm_default_msg_id) is refused before the gateway reads the text.
+    let mut sm = support_gateway::esme::submit_sm(&number("cmcc", 51), "【smppd测试】您好");
+    sm.sm_default_msg_id = 3;
+    let (status, _) = tx.submit(sm).await.unwrap();
+    assert_eq!(status, 0x0000_0063, "ESME_RINVDFTMSGID");
+
+    let c = totals(&gw).await;
+    assert_eq!((c.submitted, c.rejected, c.accepted), (1, 1, 0), "{c:?}");
+    assert!(c.reconciles());
+    gw.stop().await;
+    carriers.shutdown().await;
+}

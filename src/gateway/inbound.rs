@@ -53,6 +53,9 @@ pub enum InboundError {
     /// validity_period is not an SMPP time.
     #[error("validity_period {0:?} is not a valid SMPP time")]
     Validity(String),
+    /// A field the session refused by the spec's rules (`server::checks`), with its status.
+    #[error("invalid PDU field (status {:#010x})", .0 .0)]
+    InvalidField(CommandStatus),
 }
 
 impl InboundError {
@@ -62,6 +65,7 @@ impl InboundError {
             InboundError::Udh(_) => CommandStatus::ESME_RINVESMCLASS,
             InboundError::Text { .. } | InboundError::Binary(_) => CommandStatus::ESME_RSUBMITFAIL,
             InboundError::Validity(_) => CommandStatus::ESME_RINVEXPIRY,
+            InboundError::InvalidField(status) => *status,
         }
     }
 
@@ -72,6 +76,7 @@ impl InboundError {
             InboundError::Text { .. } => "undecodable_text",
             InboundError::Binary(_) => "binary_not_allowed",
             InboundError::Validity(_) => "invalid_validity_period",
+            InboundError::InvalidField(_) => "invalid_pdu_field",
         }
     }
 }

@@ -156,6 +156,11 @@ impl Gateway for Pipeline {
         Ok(())
     }
 
+    async fn refused_submit(&self, bind: &BindInfo, status: CommandStatus) {
+        let read = Err(inbound::InboundError::InvalidField(status));
+        let _ = self.shared.submit(bind, read, SystemTime::now()).await;
+    }
+
     /// smppd hands messages to carriers as soon as they are accepted, so there is no queued
     /// message left to replace: answered ESME_RREPLACEFAIL (after the ownership check).
     async fn replace_sm(

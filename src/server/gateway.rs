@@ -103,6 +103,18 @@ pub trait Gateway: Send + Sync + 'static {
         pdu: CancelSm,
     ) -> impl Future<Output = Result<(), CommandStatus>> + Send;
 
+    /// A submit_sm, data_sm or submit_multi the session refused by the spec's field rules
+    /// before calling the gateway, with `status`: recorded as a rejection so the
+    /// statistics still add up (submitted = accepted + rejected). Records nothing by default.
+    fn refused_submit(
+        &self,
+        bind: &BindInfo,
+        status: CommandStatus,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (bind, status);
+        async {}
+    }
+
     /// replace_sm of message `id`.
     fn replace_sm(
         &self,

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::{Session, SessionEnd};
 use crate::message::MessageId;
 use crate::pdu::{
-    Bind, BindResp, Body, CommandStatus, DataSmResp, Pdu, QuerySmResp, SubmitMultiResp,
+    Bind, BindResp, Body, CommandId, CommandStatus, DataSmResp, Pdu, QuerySmResp, SubmitMultiResp,
     SubmitSmResp, Tlv, Tlvs,
 };
 use crate::server::auth::{BindAttempt, BindRejection};
@@ -135,10 +135,11 @@ impl<G: Gateway> Session<G> {
         }
     }
 
-    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: held to the spec's
-    /// field rules ([`check_message_op`]), then handed to the gateway without blocking
-    /// the connection, at most `inbound_window` at once per session and
-    /// `max_inflight_submits` in the whole gateway; beyond either, ESME_RTHROTTLED.
+    /// submit_sm, data_sm, submit_multi, query_sm, cancel_sm, replace_sm: handed to the
+    /// gateway without blocking the connection, at most `inbound_window` at once per session
+    /// and `max_inflight_submits` in the whole gateway (beyond either, ESME_RTHROTTLED),
+    /// once held to the spec's field rules ([`check_message_op`]); a submit refused by
+    /// those is still counted by the gateway ([`Gateway::refused_submit`]).
     async fn on_message_op(&mut self, seq: u32, mut body: Body) -> Result<(), SessionEnd> {
         let command_id = body.command_id();
         let Some(bind) = self.bind.clone() else {
@@ -146,9 +147,6 @@ impl<G: Gateway> Session<G> {
                 .respond_error(command_id, seq, CommandStatus::ESME_RINVBNDSTS)
                 .await;
         };
-        if let Err(status) = check_message_op(&mut body) {
-            return self.respond_error(command_id, seq, status).await;
-        }
         if self.inflight.len() >= self.shared.settings.inbound_window {
             return self
                 .respond_error(command_id, seq, CommandStatus::ESME_RTHROTTLED)
@@ -162,7 +160,15 @@ impl<G: Gateway> Session<G> {
         let gateway = Arc::clone(&self.shared.gateway);
         let fut = async move {
             let _permit = permit;
-            let result = call_gateway(&*gateway, &bind, body).await;
+            let result = match check_message_op(&mut body) {
+                Ok(()) => call_gateway(&*gateway, &bind, body).await,
+                Err(status) => {
+                    if is_submit(command_id) {
+                        gateway.refused_submit(&bind, status).await;
+                    }
+                    Err(status)
+                }
+            };
             match result {
                 Ok(body) => Pdu::new(seq, body),
                 Err(status) => {
@@ -247,4 +253,12 @@ async fn call_gateway<G: Gateway>(
 fn parse_id(text: Option<&str>) -> Result<MessageId, CommandStatus> {
     text.and_then(|t| MessageId::from_str(t).ok())
         .ok_or(CommandStatus::ESME_RINVMSGID)
+}
+
+/// The operations that submit a message (and so count in the statistics).
+fn is_submit(id: CommandId) -> bool {
+    matches!(
+        id,
+        CommandId::SUBMIT_SM | CommandId::DATA_SM | CommandId::SUBMIT_MULTI
+    )
 }
