@@ -37,6 +37,22 @@ impl Number {
     pub fn is_mainland_mobile(&self) -> bool {
         self.national.is_some()
     }
+
+    /// `(dest_addr_ton, dest_addr_npi, destination_addr)` to send upstream, given what the
+    /// client sent: plain digits, never the client's `+`, `00`, separators or full-width
+    /// forms, which a carrier SMSC would refuse after smppd already answered ESME_ROK
+    /// (cn-sms-rules.md §7). A mainland number keeps the client's TON: `86…` under TON 1,
+    /// the 11 national digits otherwise. Any other number goes as E.164 digits with TON 1 /
+    /// NPI 1 (ISDN), the only form a carrier cannot mistake for a domestic number.
+    pub fn upstream_address(&self, ton: u8, npi: u8) -> (u8, u8, String) {
+        const INTERNATIONAL: u8 = 1;
+        const ISDN: u8 = 1;
+        match &self.national {
+            Some(national) if ton == INTERNATIONAL => (ton, npi, format!("86{national}")),
+            Some(national) => (ton, npi, national.clone()),
+            None => (INTERNATIONAL, ISDN, self.e164_digits().to_owned()),
+        }
+    }
 }
 
 impl fmt::Display for Number {
@@ -299,6 +315,28 @@ mod tests {
         // TON=international with a mainland number still yields the national form.
         let n = normalize_with_hint("8613800138000", NumberHint::International).unwrap();
         assert_eq!(n.national.as_deref(), Some("13800138000"));
+    }
+
+    #[test]
+    fn upstream_address_is_plain_digits_in_the_clients_ton() {
+        let sent = |s: &str, ton: u8| {
+            normalize_with_hint(s, NumberHint::from_ton(ton))
+                .unwrap()
+                .upstream_address(ton, 1)
+        };
+        assert_eq!(sent("+86 138-0013-8000", 0), (0, 1, "13800138000".into()));
+        assert_eq!(sent("0086 138 0013 8000", 2), (2, 1, "13800138000".into()));
+        assert_eq!(
+            sent("１３８００１３８０００", 0),
+            (0, 1, "13800138000".into())
+        );
+        assert_eq!(sent("+86 138 0013 8000", 1), (1, 1, "8613800138000".into()));
+        assert_eq!(sent("13800138000", 2), (2, 1, "13800138000".into()));
+        // Never stripped: 186… is a China Unicom number, not "86" + garbage.
+        assert_eq!(sent("18612345678", 0), (0, 1, "18612345678".into()));
+        // International: E.164 digits under TON 1, whatever the client's TON was.
+        assert_eq!(sent("+44 7911 123456", 0), (1, 1, "447911123456".into()));
+        assert_eq!(sent("00852 9123 4567", 0), (1, 1, "85291234567".into()));
     }
 
     #[test]
