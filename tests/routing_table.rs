@@ -349,3 +349,55 @@ fn explanation_shows_number_carrier_rules_and_channels() {
     let text = t.explain(&q("acme", "12345", MessageType::Otp)).to_string();
     assert!(text.contains("REJECTED: bad destination number"), "{text}");
 }
+
+/// cn-sms-rules.md §7 and the data README: 140–144 are 13-digit IoT segments, 154/160/163/
+/// 164/168/169/179/194 and 1611–1619/1741–1749 are not mobile ranges at all, so no 11-digit
+/// number there can receive an SMS. A catch-all rule (the example config's "everything-else")
+/// must not send them to a carrier: rejected at submit with ESME_RINVDSTADR, saying why.
+/// A prefix merely missing inside an allocated block (phone.dat does not list every 149
+/// prefix) is still a valid number and still routes.
+#[test]
+fn numbers_in_unallocated_ranges_are_refused_not_routed_by_a_catch_all() {
+    let config: RoutingConfig = toml::from_str(
+        "[[rules]]\nname = \"everything-else\"\ngroups = [\"agg\"]\n\
+         [groups.agg]\nchannels = [{ channel = \"agg-1\" }]\n",
+    )
+    .unwrap();
+    let t = RouteTable::new(&config, CHANNELS).unwrap();
+    let mut rng = StdRng::seed_from_u64(7);
+    for bad in [
+        "16012345678",
+        "14412345678",
+        "8614412345678",
+        "+86 154 0000 1234",
+        "19400001234",
+        "17900001234",
+        "16110001234",
+        "17410001234",
+    ] {
+        let err = t
+            .route(&q("acme", bad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_err();
+        assert!(
+            matches!(err, RoutingError::InvalidNumber(_)),
+            "{bad}: {err}"
+        );
+        assert_eq!(err.submit_status(), Some(ESME_RINVDSTADR), "{bad}");
+        assert!(err.to_string().contains("not an allocated"), "{bad}: {err}");
+    }
+    for good in [
+        "14900012345",
+        "17400012345",
+        "16100012345",
+        "19212345678",
+        "18612345678",
+    ] {
+        let (dest, route) = t
+            .route(&q("acme", good, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(route.channel, "agg-1", "{good}");
+        assert_eq!(dest.number.national.as_deref(), Some(good));
+    }
+    let dest = t.resolve("14900012345", NumberHint::Unknown).unwrap();
+    assert_eq!(dest.carrier_source, CarrierSource::NotInTable);
+}

@@ -136,6 +136,14 @@ pub enum NumberError {
         /// The national digits after any +86.
         national: String,
     },
+    /// 11 digits of the mainland form in a range no operator holds for mobile service.
+    #[error("{national} is not an allocated mainland mobile range ({block}…): 13-digit IoT blocks (140–144) and unallocated segments cannot receive SMS")]
+    UnallocatedRange {
+        /// The 11 national digits.
+        national: String,
+        /// Its 4-digit block.
+        block: String,
+    },
     /// An international number whose country code is not assigned to a country.
     #[error("+{digits} does not start with a known country calling code")]
     UnknownCountryCode {

@@ -154,6 +154,21 @@ impl PrefixTable {
         Some(unpack(self.info[idx]))
     }
 
+    /// Whether the table lists any prefix of the number's 4-digit block (`1440…` → 1440000–
+    /// 1440999). A block with none is not a mobile range (13-digit IoT 140–144, unallocated
+    /// 154/160/…, 1611–1619); a single prefix missing inside a listed block is only a gap in
+    /// the sources (phone.dat does not list every 146/148/149 prefix).
+    pub fn knows_block(&self, national: &str) -> bool {
+        let Some(block) = national.get(..4).and_then(|b| b.parse::<u32>().ok()) else {
+            return false;
+        };
+        let (first, past) = (block * 1000, block * 1000 + 1000);
+        // The first run that ends after the block's first prefix overlaps it if it starts
+        // before the block ends.
+        let idx = self.ends.partition_point(|end| *end <= first);
+        self.starts.get(idx).is_some_and(|start| *start < past)
+    }
+
     /// The number of runs (lines of compact data).
     pub fn runs(&self) -> usize {
         self.starts.len()

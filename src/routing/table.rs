@@ -10,7 +10,7 @@ use super::carrier::{Carrier, Province};
 use super::compile::{compile, Group, Rule};
 use super::config::RoutingConfig;
 use super::error::RoutingError;
-use super::number::{normalize_with_hint, Number, NumberHint};
+use super::number::{normalize_with_hint, Number, NumberError, NumberHint};
 use super::portability::PortabilityTable;
 use super::prefix::PrefixTable;
 use crate::message::MessageType;
@@ -178,7 +178,21 @@ impl RouteTable {
         hint: NumberHint,
     ) -> Result<Destination, RoutingError> {
         let number = normalize_with_hint(destination, hint)?;
-        Ok(self.describe(number))
+        let dest = self.describe(number);
+        // `1[3-9]` + 9 digits is only the shape: a block the table does not know at all is
+        // no mobile range, and a catch-all rule must not hand it to a carrier.
+        if let (CarrierSource::NotInTable, Some(national)) =
+            (dest.carrier_source, dest.number.national.as_deref())
+        {
+            if !self.prefixes.knows_block(national) {
+                return Err(NumberError::UnallocatedRange {
+                    national: national.to_owned(),
+                    block: national[..4].to_owned(),
+                }
+                .into());
+            }
+        }
+        Ok(dest)
     }
 
     /// Carrier and province of an already normalized number.
