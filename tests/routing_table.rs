@@ -401,3 +401,66 @@ fn numbers_in_unallocated_ranges_are_refused_not_routed_by_a_catch_all() {
     let dest = t.resolve("14900012345", NumberHint::Unknown).unwrap();
     assert_eq!(dest.carrier_source, CarrierSource::NotInTable);
 }
+
+/// A mainland A2P gateway's channels (106 service codes) cannot deliver abroad. A catch-all
+/// rule ("everything-else", as in deploy/smppd.example.toml) is written for mainland traffic;
+/// it must not hand `+44 …` to a domestic channel to be billed and fail. International
+/// numbers route only through rules that name them (`countries`, or a `+` prefix), which may
+/// come after the catch-all; otherwise they are refused with ESME_RINVDSTADR.
+#[test]
+fn international_numbers_route_only_by_rules_that_name_them() {
+    let config = |extra: &str| -> RoutingConfig {
+        toml::from_str(&format!(
+            "[[rules]]\nname = \"china-mobile\"\ncarriers = [\"cmcc\"]\ngroups = [\"cm\"]\n\
+             [[rules]]\nname = \"everything-else\"\ngroups = [\"agg\"]\n{extra}\
+             [groups.cm]\nchannels = [{{ channel = \"cm-a\" }}]\n\
+             [groups.agg]\nchannels = [{{ channel = \"agg-1\" }}]\n\
+             [groups.intl]\nchannels = [{{ channel = \"intl\" }}]\n"
+        ))
+        .unwrap()
+    };
+    let mut rng = StdRng::seed_from_u64(11);
+    let t = RouteTable::new(&config(""), CHANNELS).unwrap();
+    for abroad in ["+44 7911 123456", "00852 9123 4567", "+1 415 555 2671"] {
+        let err = t
+            .route(&q("acme", abroad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_err();
+        assert!(
+            matches!(err, RoutingError::NoRoute { .. }),
+            "{abroad}: {err}"
+        );
+        assert_eq!(err.submit_status(), Some(ESME_RINVDSTADR));
+    }
+    // Mainland numbers of no listed carrier still take the catch-all.
+    let (_, r) = t
+        .route(
+            &q("acme", "13000001234", MessageType::Otp),
+            &down(&[]),
+            &mut rng,
+        )
+        .unwrap();
+    assert_eq!(r.channel, "agg-1");
+
+    // Named after the catch-all: valid (not "can never match") and used.
+    let t = RouteTable::new(
+        &config(
+            "[[rules]]\nname = \"uk\"\ncountries = [\"GB\"]\ngroups = [\"intl\"]\n\
+             [[rules]]\nname = \"hk\"\nprefixes = [\"+852\"]\ngroups = [\"intl\"]\n",
+        ),
+        CHANNELS,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for abroad in ["+44 7911 123456", "00852 9123 4567"] {
+        let (_, r) = t
+            .route(&q("acme", abroad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_or_else(|e| panic!("{abroad}: {e}"));
+        assert_eq!(r.channel, "intl", "{abroad}");
+    }
+    assert!(t
+        .route(
+            &q("acme", "+1 415 555 2671", MessageType::Otp),
+            &down(&[]),
+            &mut rng
+        )
+        .is_err());
+}

@@ -339,6 +339,9 @@ pub(crate) fn first_mismatch(
     {
         return Some(Criterion::Prefix);
     }
+    if !dest.number.is_mainland_mobile() && !rule.abroad {
+        return Some(Criterion::Country);
+    }
     if !rule.countries.is_empty() && !rule.countries.iter().any(|c| c == dest.number.country) {
         return Some(Criterion::Country);
     }
