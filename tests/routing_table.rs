@@ -8,8 +8,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use smppd::message::MessageType;
 use smppd::routing::{
-    Carrier, CarrierSource, ChannelHealth, NumberHint, PortabilityTable, RouteQuery, RouteTable,
-    RoutingConfig, RoutingError, ESME_RINVDSTADR,
+    Carrier, CarrierSource, ChannelHealth, NumberHint, PortabilityTable, PrefixTable, RouteQuery,
+    RouteTable, RoutingConfig, RoutingError, ESME_RINVDSTADR,
 };
 
 const CHANNELS: &[&str] = &["cm-a", "cm-b", "cu-a", "ct-a", "agg-1", "agg-2", "intl"];
@@ -398,8 +398,6 @@ fn numbers_in_unallocated_ranges_are_refused_not_routed_by_a_catch_all() {
         assert_eq!(route.channel, "agg-1", "{good}");
         assert_eq!(dest.number.national.as_deref(), Some(good));
     }
-    let dest = t.resolve("14900012345", NumberHint::Unknown).unwrap();
-    assert_eq!(dest.carrier_source, CarrierSource::NotInTable);
 }
 
 /// A mainland A2P gateway's channels (106 service codes) cannot deliver abroad. A catch-all
@@ -463,4 +461,36 @@ fn international_numbers_route_only_by_rules_that_name_them() {
             &mut rng
         )
         .is_err());
+}
+
+/// Data-SIM segments 146/148/149 are allocated whole to one operator (China Unicom, China
+/// Mobile, China Telecom), but the shipped table lists only the prefixes phone.dat knows
+/// (149: 3,729 of 10,000). A 149 number outside them is still a China Telecom number and must
+/// take the China Telecom rule, not be refused or sent to a catch-all as carrier `unknown`.
+#[test]
+fn data_sim_numbers_missing_from_the_table_take_their_segments_operator() {
+    let t = table();
+    let mut rng = StdRng::seed_from_u64(13);
+    assert!(PrefixTable::embedded()
+        .unwrap()
+        .lookup("14900012345")
+        .is_none());
+    let (dest, route) = t
+        .route(
+            &q("acme", "+86 149 0001 2345", MessageType::Otp),
+            &down(&[]),
+            &mut rng,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dest.carrier, Carrier::Ctcc);
+    assert_eq!(dest.carrier_source, CarrierSource::Segment);
+    assert_eq!(route.channel, "ct-a");
+    // Listed prefixes keep the table's answer.
+    let dest = t.resolve("14900012345", NumberHint::Unknown).unwrap();
+    assert_eq!(dest.province, None);
+    let dest = t.resolve("14600012345", NumberHint::Unknown).unwrap();
+    assert_eq!(
+        (dest.carrier, dest.carrier_source),
+        (Carrier::Cucc, CarrierSource::PrefixTable)
+    );
 }

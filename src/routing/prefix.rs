@@ -169,6 +169,18 @@ impl PrefixTable {
         self.starts.get(idx).is_some_and(|start| *start < past)
     }
 
+    /// The operator of a whole segment the table lists only in part: the 11-digit data-SIM
+    /// segments (上网卡), each allocated by MIIT to one operator, for which the table's sources
+    /// (phone.dat) list only some prefixes (149: 3,729 of 10,000). The province stays unknown.
+    pub fn segment_carrier(national: &str) -> Option<Carrier> {
+        match national.get(..3)? {
+            "146" => Some(Carrier::Cucc),
+            "148" => Some(Carrier::Cmcc),
+            "149" => Some(Carrier::Ctcc),
+            _ => None,
+        }
+    }
+
     /// The number of runs (lines of compact data).
     pub fn runs(&self) -> usize {
         self.starts.len()

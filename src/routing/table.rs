@@ -67,6 +67,9 @@ pub enum CarrierSource {
     PrefixTable,
     /// A ported-number override (wins over the prefix table).
     Override,
+    /// A data-SIM segment's operator, for a prefix the table does not list
+    /// ([`PrefixTable::segment_carrier`]).
+    Segment,
     /// A mainland number whose prefix is in no table (carrier `unknown`).
     NotInTable,
     /// Not a mainland number: no carrier applies (`unknown`).
@@ -78,6 +81,7 @@ impl fmt::Display for CarrierSource {
         f.write_str(match self {
             CarrierSource::PrefixTable => "prefix table",
             CarrierSource::Override => "portability override",
+            CarrierSource::Segment => "segment operator, prefix not in table",
             CarrierSource::NotInTable => "prefix not in table",
             CarrierSource::International => "international number",
         })
@@ -212,7 +216,10 @@ impl RouteTable {
         {
             (Some(ported), _) => (ported, CarrierSource::Override, info.map(|i| i.carrier)),
             (None, Some(i)) => (i.carrier, CarrierSource::PrefixTable, None),
-            (None, None) => (Carrier::Unknown, CarrierSource::NotInTable, None),
+            (None, None) => match PrefixTable::segment_carrier(national) {
+                Some(c) => (c, CarrierSource::Segment, None),
+                None => (Carrier::Unknown, CarrierSource::NotInTable, None),
+            },
         };
         Destination {
             number,
