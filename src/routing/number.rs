@@ -144,6 +144,12 @@ pub enum NumberError {
         /// Its 4-digit block.
         block: String,
     },
+    /// A domestic number with the trunk `0` + area code: a fixed line, which cannot receive SMS.
+    #[error("{digits} is a fixed-line number (0 + area code): fixed lines cannot receive SMS")]
+    FixedLine {
+        /// The digits.
+        digits: String,
+    },
     /// An international number whose country code is not assigned to a country.
     #[error("+{digits} does not start with a known country calling code")]
     UnknownCountryCode {
@@ -171,6 +177,14 @@ pub fn normalize_with_hint(input: &str, hint: NumberHint) -> Result<Number, Numb
     }
     if let Some(rest) = digits.strip_prefix("00") {
         return international(rest);
+    }
+    // Domestic numbers start with the trunk 0 only for fixed lines (010 北京, 0755 深圳 …);
+    // mobile numbers have none. "0" + a mobile number keeps its own error below.
+    if hint != NumberHint::International
+        && digits.starts_with('0')
+        && !is_mobile_shape(&digits[1..])
+    {
+        return Err(NumberError::FixedLine { digits });
     }
     match hint {
         NumberHint::International => international(&digits),
@@ -246,6 +260,12 @@ fn international(digits: &str) -> Result<Number, NumberError> {
         national: None,
         country,
     })
+}
+
+/// `1[3-9]` + 9 digits.
+fn is_mobile_shape(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == CN_MOBILE_DIGITS && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 /// A mainland mobile number: 11 digits, `1[3-9]…` (MIIT numbering plan).
