@@ -94,3 +94,39 @@ async fn smpplib_messages_land_on_their_operators_carrier_and_receipts_carry_smp
     carriers.shutdown().await;
     let _ = Duration::ZERO;
 }
+
+/// cn-sms-rules.md §7: a destination is normalised "to the form the upstream wants" when
+/// sending. smppd accepts `+86 138-…`, `0086 …` and separators (routing folds them), so the
+/// carrier must receive the bare digits, not the client's decorations: a carrier SMSC would
+/// refuse `+86 138 0000 0011` (or deliver nowhere) after smppd had already said ESME_ROK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decorated_destinations_reach_the_carrier_as_plain_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let carriers = Carriers::start(|_, _| {}).await;
+    let gw = Gateway::start(&base_toml(dir.path(), carriers.ports(), "\"never\"", "")).await;
+    let mut tx = Esme::bind(gw.addr, BindKind::Transmitter, "demo", "demo").await;
+
+    // (as the client typed it with TON 0 unless it starts with 86 → TON 1, what cmcc gets)
+    let cases = [
+        ("+86 138 0000 0011", "13800000011"),
+        ("138-0000-0012", "13800000012"),
+        ("0086 (138) 0000 0013", "13800000013"),
+        ("8613800000014", "8613800000014"),
+        ("13800000015", "13800000015"),
+    ];
+    for (typed, _) in cases {
+        let (status, _) = tx.submit_text(typed, "【smppd测试】您的订单已发货").await;
+        assert_eq!(status, 0, "{typed:?} accepted");
+    }
+    let cmcc = carriers.get("cmcc");
+    wait_until("all five reach cmcc", Duration::from_secs(10), || {
+        cmcc.record().submits().len() >= cases.len()
+    })
+    .await;
+    let got: BTreeSet<String> = carriers.destinations("cmcc").into_iter().collect();
+    let want: BTreeSet<String> = cases.iter().map(|(_, w)| (*w).to_owned()).collect();
+    assert_eq!(got, want, "the carrier got the normalised numbers");
+
+    gw.stop().await;
+    carriers.shutdown().await;
+}

@@ -1,7 +1,7 @@
 //! Properties of destination normalization.
 
 use proptest::prelude::*;
-use smppd::routing::{normalize, normalize_with_hint, NumberHint, PrefixTable};
+use smppd::routing::{normalize, normalize_with_hint, NumberError, NumberHint, PrefixTable};
 
 /// The decorated forms clients send for one mainland number.
 fn decorations(n: &str) -> Vec<String> {
@@ -53,4 +53,29 @@ proptest! {
         let table = PrefixTable::embedded().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let _ = table.lookup(&n);
     }
+}
+
+/// cn-sms-rules.md §7: fixed-line numbers (0 + area code) cannot receive SMS. Typed the
+/// domestic way, the error must say so, not advise writing it "with + or 00 and the country
+/// code" as if it were a foreign number; either way it is refused (ESME_RINVDSTADR).
+#[test]
+fn domestic_fixed_line_numbers_are_refused_as_fixed_lines() {
+    for (typed, hint) in [
+        ("010-6552-9988", NumberHint::Unknown),
+        ("0755 1234 5678", NumberHint::Unknown),
+        ("(021) 5432 1098", NumberHint::National),
+        ("0571-8888888", NumberHint::Unknown),
+    ] {
+        let err = normalize_with_hint(typed, hint).unwrap_err();
+        assert!(
+            matches!(err, NumberError::FixedLine { .. }),
+            "{typed:?}: {err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("fixed-line"), "{typed:?}: {msg}");
+        assert!(!msg.contains("with + or 00"), "{typed:?}: {msg}");
+    }
+    // Not fixed lines: a mobile number, and 00 + country code.
+    assert!(normalize("13800138000").is_ok());
+    assert_eq!(normalize("0044 7911 123456").unwrap().country, "GB");
 }

@@ -8,8 +8,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use smppd::message::MessageType;
 use smppd::routing::{
-    Carrier, CarrierSource, ChannelHealth, NumberHint, PortabilityTable, RouteQuery, RouteTable,
-    RoutingConfig, RoutingError, ESME_RINVDSTADR,
+    Carrier, CarrierSource, ChannelHealth, NumberHint, PortabilityTable, PrefixTable, RouteQuery,
+    RouteTable, RoutingConfig, RoutingError, ESME_RINVDSTADR,
 };
 
 const CHANNELS: &[&str] = &["cm-a", "cm-b", "cu-a", "ct-a", "agg-1", "agg-2", "intl"];
@@ -348,4 +348,149 @@ fn explanation_shows_number_carrier_rules_and_channels() {
     assert!(text.contains("carrier:     cbn (prefix table)"), "{text}");
     let text = t.explain(&q("acme", "12345", MessageType::Otp)).to_string();
     assert!(text.contains("REJECTED: bad destination number"), "{text}");
+}
+
+/// cn-sms-rules.md §7 and the data README: 140–144 are 13-digit IoT segments, 154/160/163/
+/// 164/168/169/179/194 and 1611–1619/1741–1749 are not mobile ranges at all, so no 11-digit
+/// number there can receive an SMS. A catch-all rule (the example config's "everything-else")
+/// must not send them to a carrier: rejected at submit with ESME_RINVDSTADR, saying why.
+/// A prefix merely missing inside an allocated block (phone.dat does not list every 149
+/// prefix) is still a valid number and still routes.
+#[test]
+fn numbers_in_unallocated_ranges_are_refused_not_routed_by_a_catch_all() {
+    let config: RoutingConfig = toml::from_str(
+        "[[rules]]\nname = \"everything-else\"\ngroups = [\"agg\"]\n\
+         [groups.agg]\nchannels = [{ channel = \"agg-1\" }]\n",
+    )
+    .unwrap();
+    let t = RouteTable::new(&config, CHANNELS).unwrap();
+    let mut rng = StdRng::seed_from_u64(7);
+    for bad in [
+        "16012345678",
+        "14412345678",
+        "8614412345678",
+        "+86 154 0000 1234",
+        "19400001234",
+        "17900001234",
+        "16110001234",
+        "17410001234",
+    ] {
+        let err = t
+            .route(&q("acme", bad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_err();
+        assert!(
+            matches!(err, RoutingError::InvalidNumber(_)),
+            "{bad}: {err}"
+        );
+        assert_eq!(err.submit_status(), Some(ESME_RINVDSTADR), "{bad}");
+        assert!(err.to_string().contains("not an allocated"), "{bad}: {err}");
+    }
+    for good in [
+        "14900012345",
+        "17400012345",
+        "16100012345",
+        "19212345678",
+        "18612345678",
+    ] {
+        let (dest, route) = t
+            .route(&q("acme", good, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(route.channel, "agg-1", "{good}");
+        assert_eq!(dest.number.national.as_deref(), Some(good));
+    }
+}
+
+/// A mainland A2P gateway's channels (106 service codes) cannot deliver abroad. A catch-all
+/// rule ("everything-else", as in deploy/smppd.example.toml) is written for mainland traffic;
+/// it must not hand `+44 …` to a domestic channel to be billed and fail. International
+/// numbers route only through rules that name them (`countries`, or a `+` prefix), which may
+/// come after the catch-all; otherwise they are refused with ESME_RINVDSTADR.
+#[test]
+fn international_numbers_route_only_by_rules_that_name_them() {
+    let config = |extra: &str| -> RoutingConfig {
+        toml::from_str(&format!(
+            "[[rules]]\nname = \"china-mobile\"\ncarriers = [\"cmcc\"]\ngroups = [\"cm\"]\n\
+             [[rules]]\nname = \"everything-else\"\ngroups = [\"agg\"]\n{extra}\
+             [groups.cm]\nchannels = [{{ channel = \"cm-a\" }}]\n\
+             [groups.agg]\nchannels = [{{ channel = \"agg-1\" }}]\n\
+             [groups.intl]\nchannels = [{{ channel = \"intl\" }}]\n"
+        ))
+        .unwrap()
+    };
+    let mut rng = StdRng::seed_from_u64(11);
+    let t = RouteTable::new(&config(""), CHANNELS).unwrap();
+    for abroad in ["+44 7911 123456", "00852 9123 4567", "+1 415 555 2671"] {
+        let err = t
+            .route(&q("acme", abroad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_err();
+        assert!(
+            matches!(err, RoutingError::NoRoute { .. }),
+            "{abroad}: {err}"
+        );
+        assert_eq!(err.submit_status(), Some(ESME_RINVDSTADR));
+    }
+    // Mainland numbers of no listed carrier still take the catch-all.
+    let (_, r) = t
+        .route(
+            &q("acme", "13000001234", MessageType::Otp),
+            &down(&[]),
+            &mut rng,
+        )
+        .unwrap();
+    assert_eq!(r.channel, "agg-1");
+
+    // Named after the catch-all: valid (not "can never match") and used.
+    let t = RouteTable::new(
+        &config(
+            "[[rules]]\nname = \"uk\"\ncountries = [\"GB\"]\ngroups = [\"intl\"]\n\
+             [[rules]]\nname = \"hk\"\nprefixes = [\"+852\"]\ngroups = [\"intl\"]\n",
+        ),
+        CHANNELS,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for abroad in ["+44 7911 123456", "00852 9123 4567"] {
+        let (_, r) = t
+            .route(&q("acme", abroad, MessageType::Otp), &down(&[]), &mut rng)
+            .unwrap_or_else(|e| panic!("{abroad}: {e}"));
+        assert_eq!(r.channel, "intl", "{abroad}");
+    }
+    assert!(t
+        .route(
+            &q("acme", "+1 415 555 2671", MessageType::Otp),
+            &down(&[]),
+            &mut rng
+        )
+        .is_err());
+}
+
+/// Data-SIM segments 146/148/149 are allocated whole to one operator (China Unicom, China
+/// Mobile, China Telecom), but the shipped table lists only the prefixes phone.dat knows
+/// (149: 3,729 of 10,000). A 149 number outside them is still a China Telecom number and must
+/// take the China Telecom rule, not be refused or sent to a catch-all as carrier `unknown`.
+#[test]
+fn data_sim_numbers_missing_from_the_table_take_their_segments_operator() {
+    let t = table();
+    let mut rng = StdRng::seed_from_u64(13);
+    assert!(PrefixTable::embedded()
+        .unwrap()
+        .lookup("14900012345")
+        .is_none());
+    let (dest, route) = t
+        .route(
+            &q("acme", "+86 149 0001 2345", MessageType::Otp),
+            &down(&[]),
+            &mut rng,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dest.carrier, Carrier::Ctcc);
+    assert_eq!(dest.carrier_source, CarrierSource::Segment);
+    assert_eq!(route.channel, "ct-a");
+    // Listed prefixes keep the table's answer.
+    let dest = t.resolve("14900012345", NumberHint::Unknown).unwrap();
+    assert_eq!(dest.province, None);
+    let dest = t.resolve("14600012345", NumberHint::Unknown).unwrap();
+    assert_eq!(
+        (dest.carrier, dest.carrier_source),
+        (Carrier::Cucc, CarrierSource::PrefixTable)
+    );
 }

@@ -13,9 +13,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::message::{MessageId, MessageType};
+use crate::pdu::{COctetString, SubmitSm};
 use crate::relay::carrier_ids::PartRef;
 use crate::relay::receipt::smppd_err;
-use crate::routing::{NumberHint, RouteQuery, RoutingError};
+use crate::routing::{Number, NumberHint, RouteQuery, RoutingError};
 use crate::store::{CarrierSubmit, FinalState, ResendPayload, Route};
 use crate::text::dlr::normalize_carrier_id;
 use crate::upstream::{OutboundMessage, StatusClass, SubmitOutcome};
@@ -134,13 +135,16 @@ impl Shared {
                 Err(RoutingError::NoChannelAvailable { .. }) => routes.route(&query, &bound, rng),
                 other => other,
             }
-            .map(|(dest, route)| Route {
-                channel: route.channel.to_owned(),
-                carrier: Some(dest.carrier.to_string()),
-                province: dest.province.map(|p| p.to_string()),
+            .map(|(dest, route)| {
+                let route = Route {
+                    channel: route.channel.to_owned(),
+                    carrier: Some(dest.carrier.to_string()),
+                    province: dest.province.map(|p| p.to_string()),
+                };
+                (dest.number, route)
             })
         };
-        let route = match picked {
+        let (number, route) = match picked {
             Ok(route) => route,
             Err(RoutingError::NoChannelAvailable { .. }) if !job.excluded.is_empty() => {
                 // Every channel still bound was left by this message already (a saturated
@@ -162,7 +166,7 @@ impl Shared {
                 return;
             }
         };
-        let submit = match resend::submit_sm(&job.payload) {
+        let submit = match resend::submit_sm(&job.payload).map(|s| in_carrier_form(s, &number)) {
             Ok(mut s) => {
                 s.registered_delivery = carrier_registered_delivery(s.registered_delivery);
                 s
@@ -359,6 +363,20 @@ impl Shared {
             tracing::error!(message_id = %id, error = %e, "could not record the carrier's submit_sm_resp");
         }
     }
+}
+
+/// The submit_sm with its destination as the carrier wants it ([`Number::upstream_address`]):
+/// the client may have typed `+86 138-…`. Only the outgoing PDU changes; the stored payload
+/// keeps the client's form, which its receipts echo back.
+fn in_carrier_form(mut submit: SubmitSm, number: &Number) -> SubmitSm {
+    let (ton, npi, digits) = number.upstream_address(submit.dest_addr_ton, submit.dest_addr_npi);
+    // ASCII digits always make a valid C-octet string; the branch only satisfies the type.
+    if let Ok(addr) = COctetString::new(bytes::Bytes::from(digits)) {
+        submit.dest_addr_ton = ton;
+        submit.dest_addr_npi = npi;
+        submit.destination_addr = addr;
+    }
+    submit
 }
 
 #[cfg(test)]

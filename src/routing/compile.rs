@@ -20,6 +20,8 @@ pub(crate) struct Rule {
     pub(crate) message_types: Vec<MessageType>,
     pub(crate) prefixes: Vec<String>,
     pub(crate) countries: Vec<String>,
+    /// Whether the rule may match a number outside the mainland (see [`reaches_abroad`]).
+    pub(crate) abroad: bool,
     /// Indexes into the compiled groups, failover order.
     pub(crate) groups: Vec<usize>,
 }
@@ -32,6 +34,19 @@ fn is_catch_all(rule: &RouteRule) -> bool {
         && rule.message_types.is_empty()
         && rule.prefixes.is_empty()
         && rule.countries.is_empty()
+}
+
+/// Whether a rule names destinations outside the mainland: a country other than CN, or a
+/// `+` prefix other than +86. Only such rules match international numbers: smppd's channels
+/// are mainland 106 service codes, so a catch-all written for mainland traffic must not hand
+/// `+44 …` to one of them (accepted, billed, then undeliverable). Judged on the validated
+/// criteria, so an unknown country does not count.
+fn reaches_abroad(rule: &Rule) -> bool {
+    rule.countries.iter().any(|c| c != "CN")
+        || rule
+            .prefixes
+            .iter()
+            .any(|p| p.strip_prefix('+').is_some_and(|d| !d.starts_with("86")))
 }
 
 impl Rule {
@@ -113,6 +128,7 @@ pub(crate) fn compile(
             message_types: raw.message_types.clone(),
             prefixes: Vec::new(),
             countries: Vec::new(),
+            abroad: false,
             groups: Vec::new(),
         };
         let label = rule.label(i);
@@ -166,7 +182,11 @@ pub(crate) fn compile(
         }
         // Judged on the rules as written: an invalid criterion must not make a rule look
         // catch-all and produce a second, misleading error.
-        if let Some(pos) = config.rules[..i].iter().position(is_catch_all) {
+        rule.abroad = reaches_abroad(&rule);
+        // A catch-all covers the mainland only, so a rule naming other countries after it
+        // still matches their numbers.
+        let catch_all_before = config.rules[..i].iter().position(is_catch_all);
+        if let Some(pos) = catch_all_before.filter(|_| !rule.abroad) {
             problems.push(format!(
                 "{label}: can never match: {} before it matches every message",
                 rules[pos].label(pos)

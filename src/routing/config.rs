@@ -20,6 +20,9 @@
 //!
 //! A rule matches when every criterion it sets matches (an empty list matches anything); within
 //! one criterion any listed value will do. Rules are tried in order and the first match wins.
+//! Numbers outside the mainland match only rules that name them (`countries` other than `CN`,
+//! or a `+` prefix other than `+86`): a catch-all covers mainland numbers, so `+44 …` is
+//! refused (ESME_RINVDSTADR) unless a rule routes it to a channel that can deliver abroad.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,7 +80,8 @@ pub struct RouteRule {
     /// and the E.164 digits for others; a prefix written with `+` always matches E.164.
     #[serde(default)]
     pub prefixes: Vec<String>,
-    /// Recipient countries, ISO 3166-1 alpha-2 (`CN`, `HK`, `US` …).
+    /// Recipient countries, ISO 3166-1 alpha-2 (`CN`, `HK`, `US` …). A rule reaches numbers
+    /// outside the mainland only by naming their country here or a `+` prefix.
     #[serde(default)]
     pub countries: Vec<String>,
     /// Channel groups in failover order: the first is the primary, the next take over only

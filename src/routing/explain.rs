@@ -176,6 +176,10 @@ fn why_not(c: Criterion, rule: &Rule, q: &RouteQuery<'_>, d: &Destination) -> St
             "number matches none of the prefixes [{}]",
             rule.prefixes.join(", ")
         ),
+        Criterion::Country if !rule.abroad => format!(
+            "country {}: the rule names no other country, so it matches mainland numbers only",
+            d.number.country
+        ),
         Criterion::Country => format!(
             "country {} not in [{}]",
             d.number.country,

@@ -37,6 +37,22 @@ impl Number {
     pub fn is_mainland_mobile(&self) -> bool {
         self.national.is_some()
     }
+
+    /// `(dest_addr_ton, dest_addr_npi, destination_addr)` to send upstream, given what the
+    /// client sent: plain digits, never the client's `+`, `00`, separators or full-width
+    /// forms, which a carrier SMSC would refuse after smppd already answered ESME_ROK
+    /// (cn-sms-rules.md §7). A mainland number keeps the client's TON: `86…` under TON 1,
+    /// the 11 national digits otherwise. Any other number goes as E.164 digits with TON 1 /
+    /// NPI 1 (ISDN), the only form a carrier cannot mistake for a domestic number.
+    pub fn upstream_address(&self, ton: u8, npi: u8) -> (u8, u8, String) {
+        const INTERNATIONAL: u8 = 1;
+        const ISDN: u8 = 1;
+        match &self.national {
+            Some(national) if ton == INTERNATIONAL => (ton, npi, format!("86{national}")),
+            Some(national) => (ton, npi, national.clone()),
+            None => (INTERNATIONAL, ISDN, self.e164_digits().to_owned()),
+        }
+    }
 }
 
 impl fmt::Display for Number {
@@ -120,6 +136,20 @@ pub enum NumberError {
         /// The national digits after any +86.
         national: String,
     },
+    /// 11 digits of the mainland form in a range no operator holds for mobile service.
+    #[error("{national} is not an allocated mainland mobile range ({block}…): 13-digit IoT blocks (140–144) and unallocated segments cannot receive SMS")]
+    UnallocatedRange {
+        /// The 11 national digits.
+        national: String,
+        /// Its 4-digit block.
+        block: String,
+    },
+    /// A domestic number with the trunk `0` + area code: a fixed line, which cannot receive SMS.
+    #[error("{digits} is a fixed-line number (0 + area code): fixed lines cannot receive SMS")]
+    FixedLine {
+        /// The digits.
+        digits: String,
+    },
     /// An international number whose country code is not assigned to a country.
     #[error("+{digits} does not start with a known country calling code")]
     UnknownCountryCode {
@@ -147,6 +177,14 @@ pub fn normalize_with_hint(input: &str, hint: NumberHint) -> Result<Number, Numb
     }
     if let Some(rest) = digits.strip_prefix("00") {
         return international(rest);
+    }
+    // Domestic numbers start with the trunk 0 only for fixed lines (010 北京, 0755 深圳 …);
+    // mobile numbers have none. "0" + a mobile number keeps its own error below.
+    if hint != NumberHint::International
+        && digits.starts_with('0')
+        && !is_mobile_shape(&digits[1..])
+    {
+        return Err(NumberError::FixedLine { digits });
     }
     match hint {
         NumberHint::International => international(&digits),
@@ -224,6 +262,12 @@ fn international(digits: &str) -> Result<Number, NumberError> {
     })
 }
 
+/// `1[3-9]` + 9 digits.
+fn is_mobile_shape(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == CN_MOBILE_DIGITS && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
+
 /// A mainland mobile number: 11 digits, `1[3-9]…` (MIIT numbering plan).
 fn mainland(national: &str) -> Result<Number, NumberError> {
     const EXPECTED: &str = "mainland mobile numbers have 11";
@@ -299,6 +343,28 @@ mod tests {
         // TON=international with a mainland number still yields the national form.
         let n = normalize_with_hint("8613800138000", NumberHint::International).unwrap();
         assert_eq!(n.national.as_deref(), Some("13800138000"));
+    }
+
+    #[test]
+    fn upstream_address_is_plain_digits_in_the_clients_ton() {
+        let sent = |s: &str, ton: u8| {
+            normalize_with_hint(s, NumberHint::from_ton(ton))
+                .unwrap()
+                .upstream_address(ton, 1)
+        };
+        assert_eq!(sent("+86 138-0013-8000", 0), (0, 1, "13800138000".into()));
+        assert_eq!(sent("0086 138 0013 8000", 2), (2, 1, "13800138000".into()));
+        assert_eq!(
+            sent("１３８００１３８０００", 0),
+            (0, 1, "13800138000".into())
+        );
+        assert_eq!(sent("+86 138 0013 8000", 1), (1, 1, "8613800138000".into()));
+        assert_eq!(sent("13800138000", 2), (2, 1, "13800138000".into()));
+        // Never stripped: 186… is a China Unicom number, not "86" + garbage.
+        assert_eq!(sent("18612345678", 0), (0, 1, "18612345678".into()));
+        // International: E.164 digits under TON 1, whatever the client's TON was.
+        assert_eq!(sent("+44 7911 123456", 0), (1, 1, "447911123456".into()));
+        assert_eq!(sent("00852 9123 4567", 0), (1, 1, "85291234567".into()));
     }
 
     #[test]

@@ -154,6 +154,33 @@ impl PrefixTable {
         Some(unpack(self.info[idx]))
     }
 
+    /// Whether the table lists any prefix of the number's 4-digit block (`1440…` → 1440000–
+    /// 1440999). A block with none is not a mobile range (13-digit IoT 140–144, unallocated
+    /// 154/160/…, 1611–1619); a single prefix missing inside a listed block is only a gap in
+    /// the sources (phone.dat does not list every 146/148/149 prefix).
+    pub fn knows_block(&self, national: &str) -> bool {
+        let Some(block) = national.get(..4).and_then(|b| b.parse::<u32>().ok()) else {
+            return false;
+        };
+        let (first, past) = (block * 1000, block * 1000 + 1000);
+        // The first run that ends after the block's first prefix overlaps it if it starts
+        // before the block ends.
+        let idx = self.ends.partition_point(|end| *end <= first);
+        self.starts.get(idx).is_some_and(|start| *start < past)
+    }
+
+    /// The operator of a whole segment the table lists only in part: the 11-digit data-SIM
+    /// segments (上网卡), each allocated by MIIT to one operator, for which the table's sources
+    /// (phone.dat) list only some prefixes (149: 3,729 of 10,000). The province stays unknown.
+    pub fn segment_carrier(national: &str) -> Option<Carrier> {
+        match national.get(..3)? {
+            "146" => Some(Carrier::Cucc),
+            "148" => Some(Carrier::Cmcc),
+            "149" => Some(Carrier::Ctcc),
+            _ => None,
+        }
+    }
+
     /// The number of runs (lines of compact data).
     pub fn runs(&self) -> usize {
         self.starts.len()

@@ -10,7 +10,7 @@ use super::carrier::{Carrier, Province};
 use super::compile::{compile, Group, Rule};
 use super::config::RoutingConfig;
 use super::error::RoutingError;
-use super::number::{normalize_with_hint, Number, NumberHint};
+use super::number::{normalize_with_hint, Number, NumberError, NumberHint};
 use super::portability::PortabilityTable;
 use super::prefix::PrefixTable;
 use crate::message::MessageType;
@@ -67,6 +67,9 @@ pub enum CarrierSource {
     PrefixTable,
     /// A ported-number override (wins over the prefix table).
     Override,
+    /// A data-SIM segment's operator, for a prefix the table does not list
+    /// ([`PrefixTable::segment_carrier`]).
+    Segment,
     /// A mainland number whose prefix is in no table (carrier `unknown`).
     NotInTable,
     /// Not a mainland number: no carrier applies (`unknown`).
@@ -78,6 +81,7 @@ impl fmt::Display for CarrierSource {
         f.write_str(match self {
             CarrierSource::PrefixTable => "prefix table",
             CarrierSource::Override => "portability override",
+            CarrierSource::Segment => "segment operator, prefix not in table",
             CarrierSource::NotInTable => "prefix not in table",
             CarrierSource::International => "international number",
         })
@@ -178,7 +182,21 @@ impl RouteTable {
         hint: NumberHint,
     ) -> Result<Destination, RoutingError> {
         let number = normalize_with_hint(destination, hint)?;
-        Ok(self.describe(number))
+        let dest = self.describe(number);
+        // `1[3-9]` + 9 digits is only the shape: a block the table does not know at all is
+        // no mobile range, and a catch-all rule must not hand it to a carrier.
+        if let (CarrierSource::NotInTable, Some(national)) =
+            (dest.carrier_source, dest.number.national.as_deref())
+        {
+            if !self.prefixes.knows_block(national) {
+                return Err(NumberError::UnallocatedRange {
+                    national: national.to_owned(),
+                    block: national[..4].to_owned(),
+                }
+                .into());
+            }
+        }
+        Ok(dest)
     }
 
     /// Carrier and province of an already normalized number.
@@ -198,7 +216,10 @@ impl RouteTable {
         {
             (Some(ported), _) => (ported, CarrierSource::Override, info.map(|i| i.carrier)),
             (None, Some(i)) => (i.carrier, CarrierSource::PrefixTable, None),
-            (None, None) => (Carrier::Unknown, CarrierSource::NotInTable, None),
+            (None, None) => match PrefixTable::segment_carrier(national) {
+                Some(c) => (c, CarrierSource::Segment, None),
+                None => (Carrier::Unknown, CarrierSource::NotInTable, None),
+            },
         };
         Destination {
             number,
@@ -324,6 +345,9 @@ pub(crate) fn first_mismatch(
             .any(|p| prefix_matches(p, &dest.number))
     {
         return Some(Criterion::Prefix);
+    }
+    if !dest.number.is_mainland_mobile() && !rule.abroad {
+        return Some(Criterion::Country);
     }
     if !rule.countries.is_empty() && !rule.countries.iter().any(|c| c == dest.number.country) {
         return Some(Criterion::Country);
